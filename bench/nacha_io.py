@@ -1,0 +1,64 @@
+"""Benchmark: NACHA write and read at 500,000 entries (target: each at most 1.0 s on 2 cores).
+
+(1) build + write a 500,000-entry CCD debit file with the column-wise writer (the frame of entries
+is built first and not timed); (2) read and validate PPD-2500-batches-500000-entries.ach.gz with
+every check, column-wise (decompression timed separately). Best of N runs is reported.
+Run: `uv run python bench/nacha_io.py [--runs 3]`.
+"""
+
+import argparse
+import gzip
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from paygo.nacha.build import BatchSpec, FileSpec
+from paygo.nacha.read_columns import read_columns
+from paygo.nacha.write import write_columns
+
+BIG = Path("/work/shared/fixtures/nacha/PPD-2500-batches-500000-entries.ach.gz")
+N, BATCHES = 500_000, 100
+
+
+def best(fn, runs: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    runs = parser.parse_args().runs
+    spec = FileSpec("231380104", "FEDERAL RESERVE BANK", " 031300012", "PAYGO", "031300012", datetime(2026, 7, 2, 9, 30))
+    batches = [BatchSpec(f"EMPLOYER {b}", "1123456789", "WC PREMIUM", date(2026, 7, 6), ()) for b in range(BATCHES)]
+    frame = pl.DataFrame({
+        "batch": pl.int_range(N, eager=True) * BATCHES // N,
+        "transaction_code": pl.repeat(27, N, eager=True),
+        "routing_number": pl.Series(["231380104", "121042882", "091400606", "062000019"] * (N // 4)),
+        "account_number": pl.int_range(N, eager=True).cast(pl.String).str.zfill(12),
+        "amount_cents": pl.int_range(1, N + 1, eager=True),
+        "individual_id": pl.Series([f"INV-{i}" for i in range(N)]),
+        "individual_name": pl.repeat("EMPLOYER", N, eager=True),
+    })
+    write_s, data = best(lambda: write_columns(spec, batches, frame), runs)
+    lines = data.count(b"\n")
+    print(f"write: {N:,} CCD debits, {len(data):,} bytes, {lines:,} lines: {write_s:.3f} s")
+
+    raw = BIG.read_bytes()
+    gunzip_s, plain = best(lambda: gzip.decompress(raw), runs)
+    read_s, result = best(lambda: read_columns(plain), runs)
+    print(f"gunzip: {len(raw):,} -> {len(plain):,} bytes: {gunzip_s:.3f} s")
+    print(f"read+validate: {result.entries.height:,} entries, {len(result.batch_headers):,} batches, "
+          f"valid={result.valid}, {len(result.deviations)} deviations: {read_s:.3f} s")
+    own_s, own = best(lambda: read_columns(data), runs)
+    print(f"read+validate our own 500,000-entry file: valid={own.valid}: {own_s:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

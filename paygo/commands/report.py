@@ -1,0 +1,13 @@
+"""`paygo report`: not built yet."""
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="(not built yet)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print("paygo report: not built yet")
+    return 2

@@ -1,0 +1,555 @@
+"""The tables (design.md "Data"), with the constraints that make the invariants hold in the database.
+
+domain.md "Invariants trusted billing systems keep", and where each is enforced here:
+1. ledger transactions balance: `paygo.ledger.posting.Transaction` refuses an unbalanced one and
+   `paygo.ledger.repo.unbalanced_transactions` is the check; entries are non-zero (CHECK) and
+   never updated or deleted (triggers in the initial migration).
+2. nothing finalized is edited: ledger triggers; invoices are voided and reissued (`reissue_of`),
+   or adjusted (`adjusts`); every invoice status change is a row in `invoice_status_history`.
+3. one live invoice per (policy, employer, payroll run): partial UNIQUE index
+   `uq_invoices_live_per_run` (kind = 'invoice' AND status <> 'void'); at most one debit in flight
+   per invoice: partial UNIQUE `uq_ach_entries_one_in_flight` (status = 'in_flight').
+5. each return/NOC recorded once: partial UNIQUE `uq_ach_returns_dedupe_key` over non-duplicates,
+   so a second copy can only be recorded with status 'duplicate'; unmatched ones go to `exceptions`.
+6. invoice numbers unique, never reused: UNIQUE(number), allocated from `counters` in the same
+   transaction (`paygo.db.counters.next_value`), and a voided invoice keeps its row.
+Also: a payroll file once per sha256, a NACHA file once per (creation date, file id modifier).
+Money is BigInteger cents; rates are TEXT holding the exact decimal (never Float or Numeric).
+Example: a premium line of $2,200.00 at 1.234 is (auditable_cents=220000, net_rate='1.234',
+premium_cents=2715).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PAYMENT_METHODS = ("ach_debit", "remit")
+PAY_FREQUENCIES = ("weekly", "biweekly", "semimonthly", "monthly")
+ACCOUNT_TYPES = ("checking", "savings")
+AUTHORIZATION_STATUSES = ("active", "needs_new_bank_details", "needs_reauthorization")
+FEE_TYPES = ("cycle_based", "flat", "percentage")
+BILLING_FREQUENCIES = ("per_cycle", "monthly")
+PAYROLL_FILE_STATUSES = ("received", "accepted", "rejected")
+RUN_TYPES = ("regular", "off_cycle", "correction")
+INVOICE_KINDS = ("invoice", "adjustment", "consolidated_remit")
+INVOICE_STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void")
+ACH_FILE_STATUSES = ("built", "uploaded", "confirmed")
+ACH_ENTRY_STATUSES = ("in_flight", "settled", "returned")
+TRANSACTION_CODES = (22, 27, 32, 37)  # checking credit/debit, savings credit/debit
+RETURN_KINDS = ("return", "noc")
+RETURN_STATUSES = ("applied", "duplicate", "exception")
+LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def one_of(column: str, values: tuple) -> str:
+    """SQL text `column IN (...)` for a CHECK constraint."""
+    listed = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values)
+    return f"{column} IN ({listed})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class PayrollCompany(Base):
+    __tablename__ = "payroll_companies"
+    __table_args__ = (CheckConstraint(one_of("payment_method", PAYMENT_METHODS), name="payment_method"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "acme-payroll", its SFTP user
+    name: Mapped[str] = mapped_column(String(200))
+    payment_method: Mapped[str] = mapped_column(String(16), default="ach_debit")  # default for clients
+
+
+class Employer(Base):
+    __tablename__ = "employers"
+    __table_args__ = (
+        CheckConstraint("length(fein) = 9", name="fein_9_digits"),  # digits checked at load
+        CheckConstraint(one_of("pay_frequency", PAY_FREQUENCIES), name="pay_frequency"),
+        CheckConstraint(
+            f"payment_method IS NULL OR {one_of('payment_method', PAYMENT_METHODS)}", name="payment_method"
+        ),
+        CheckConstraint(
+            f"bank_account_type IS NULL OR {one_of('bank_account_type', ACCOUNT_TYPES)}", name="account_type"
+        ),
+        CheckConstraint(one_of("authorization_status", AUTHORIZATION_STATUSES), name="authorization_status"),
+        CheckConstraint("bank_routing IS NULL OR length(bank_routing) = 9", name="routing_9_digits"),
+        CheckConstraint(
+            "(bank_routing IS NULL AND bank_account_ciphertext IS NULL AND bank_account_last4 IS NULL"
+            " AND bank_account_type IS NULL) OR (bank_routing IS NOT NULL AND bank_account_ciphertext"
+            " IS NOT NULL AND bank_account_last4 IS NOT NULL AND bank_account_type IS NOT NULL)",
+            name="bank_all_or_nothing",
+        ),
+        CheckConstraint("bank_details_version >= 0", name="bank_details_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fein: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    payroll_company_id: Mapped[str] = mapped_column(ForeignKey("payroll_companies.id"), index=True)
+    pay_frequency: Mapped[str] = mapped_column(String(16))
+    payment_method: Mapped[str | None] = mapped_column(String(16))  # overrides the company's
+    email: Mapped[str | None] = mapped_column(String(320))
+    bank_routing: Mapped[str | None] = mapped_column(String(9))
+    bank_account_ciphertext: Mapped[str | None] = mapped_column(Text)  # Fernet token, paygo.db.crypto
+    bank_account_last4: Mapped[str | None] = mapped_column(String(4))
+    bank_account_type: Mapped[str | None] = mapped_column(String(8))
+    # Increments on every change of routing, account or type (a NOC or a reload); an ACH entry
+    # records the version it used, so a debit to stale details can be recognised.
+    bank_details_version: Mapped[int] = mapped_column(Integer, default=0)
+    authorization_status: Mapped[str] = mapped_column(String(32), default="active")
+
+
+class Carrier(Base):
+    __tablename__ = "carriers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+    __table_args__ = (
+        CheckConstraint("effective_date < expiration_date", name="dates_ordered"),
+        CheckConstraint(
+            f"payment_method IS NULL OR {one_of('payment_method', PAYMENT_METHODS)}", name="payment_method"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    carrier_id: Mapped[str] = mapped_column(ForeignKey("carriers.id"), index=True)
+    effective_date: Mapped[date] = mapped_column(Date)  # earliest rate row; anchors the policy year
+    expiration_date: Mapped[date] = mapped_column(Date)  # exclusive; latest rate row
+    payment_method: Mapped[str | None] = mapped_column(String(16))  # overrides employer and company
+    cumulative_rounding: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BillingSetting(Base):
+    """A carrier's default billing model (policy_id NULL) or a per-policy override."""
+
+    __tablename__ = "billing_settings"
+    __table_args__ = (
+        CheckConstraint(one_of("fee_type", FEE_TYPES), name="fee_type"),
+        CheckConstraint(one_of("billing_frequency", BILLING_FREQUENCIES), name="billing_frequency"),
+        CheckConstraint(
+            "(fee_type = 'percentage' AND fee_rate IS NOT NULL AND fee_amount_cents IS NULL)"
+            " OR (fee_type <> 'percentage' AND fee_amount_cents IS NOT NULL AND fee_rate IS NULL)",
+            name="fee_amount_or_rate",
+        ),
+        CheckConstraint("fee_amount_cents IS NULL OR fee_amount_cents >= 0", name="fee_amount_not_negative"),
+        CheckConstraint("setup_fee_cents >= 0", name="setup_fee_not_negative"),
+        Index(
+            "uq_billing_settings_carrier_default",
+            "carrier_id",
+            unique=True,
+            sqlite_where=text("policy_id IS NULL"),
+            postgresql_where=text("policy_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier_id: Mapped[str] = mapped_column(ForeignKey("carriers.id"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), unique=True)
+    fee_type: Mapped[str] = mapped_column(String(16))
+    fee_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    fee_rate: Mapped[str | None] = mapped_column(String(32))  # decimal text, 0.05 = 5%
+    billing_frequency: Mapped[str] = mapped_column(String(16), default="per_cycle")
+    setup_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PolicyRate(Base):
+    """A net rate per $100 of payroll for (policy, state, class) over [effective, expiration)."""
+
+    __tablename__ = "policy_rates"
+    __table_args__ = (
+        CheckConstraint("effective_date < expiration_date", name="dates_ordered"),
+        UniqueConstraint("policy_id", "state", "class_code", "effective_date", name="uq_policy_rates_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"))
+    state: Mapped[str] = mapped_column(String(2))
+    class_code: Mapped[str] = mapped_column(String(4))
+    effective_date: Mapped[date] = mapped_column(Date)
+    expiration_date: Mapped[date] = mapped_column(Date)  # exclusive
+    net_rate: Mapped[str] = mapped_column(String(32))  # exact decimal text, e.g. "1.234"
+
+
+class PayrollFile(Base):
+    __tablename__ = "payroll_files"
+    __table_args__ = (
+        CheckConstraint(one_of("status", PAYROLL_FILE_STATUSES), name="status"),
+        CheckConstraint("length(sha256) = 64", name="sha256_hex"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)  # processed once, whatever its name
+    payroll_company_id: Mapped[str | None] = mapped_column(ForeignKey("payroll_companies.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(500))
+    stored_path: Mapped[str] = mapped_column(String(1000))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PayrollRun(Base):
+    """One version of an employer's pay run; a correction adds version n+1 and supersedes n."""
+
+    __tablename__ = "payroll_runs"
+    __table_args__ = (
+        UniqueConstraint("employer_id", "payroll_run_id", "version", name="uq_payroll_runs_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(one_of("run_type", RUN_TYPES), name="run_type"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    payroll_run_id: Mapped[str] = mapped_column(String(128))  # the payroll company's id
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    run_type: Mapped[str] = mapped_column(String(16))
+    pay_date: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    content_sha256: Mapped[str] = mapped_column(String(64))  # of the run's rows: idempotent re-upload
+    payroll_file_id: Mapped[int] = mapped_column(ForeignKey("payroll_files.id"), index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("payroll_runs.id"))
+
+
+class EmployeeYtdWage(Base):
+    """Capped auditable cents one run version counted toward an employee's annual cap."""
+
+    __tablename__ = "employee_ytd_wages"
+    __table_args__ = (
+        UniqueConstraint(
+            "payroll_run_pk", "policy_id", "employee_id", "state", "cap", name="uq_employee_ytd_wages_row"
+        ),
+        CheckConstraint("capped_cents >= 0", name="capped_not_negative"),
+        Index("ix_employee_ytd_wages_lookup", "policy_id", "employee_id", "state", "policy_year_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payroll_run_pk: Mapped[int] = mapped_column(ForeignKey("payroll_runs.id"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"))
+    employee_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(2))
+    cap: Mapped[str] = mapped_column(String(32))  # the rules table's cap id, e.g. NV_ANNUAL
+    policy_year_start: Mapped[date] = mapped_column(Date)
+    capped_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class PremiumLine(Base):
+    __tablename__ = "premium_lines"
+    __table_args__ = (
+        UniqueConstraint("payroll_run_pk", "policy_id", "state", "class_code", name="uq_premium_lines_key"),
+        CheckConstraint("auditable_cents >= 0", name="auditable_not_negative"),
+        CheckConstraint("premium_cents >= 0", name="premium_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payroll_run_pk: Mapped[int] = mapped_column(ForeignKey("payroll_runs.id"))
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
+    state: Mapped[str] = mapped_column(String(2))
+    class_code: Mapped[str] = mapped_column(String(4))
+    auditable_cents: Mapped[int] = mapped_column(BigInteger)
+    net_rate: Mapped[str] = mapped_column(String(32))
+    premium_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Counter(Base):
+    """Named sequences allocated inside the caller's transaction (invoice numbers)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", INVOICE_KINDS), name="kind"),
+        CheckConstraint(one_of("status", INVOICE_STATUSES), name="status"),
+        CheckConstraint(one_of("payment_method", PAYMENT_METHODS), name="payment_method"),
+        CheckConstraint(
+            "kind <> 'invoice' OR (policy_id IS NOT NULL AND payroll_run_id IS NOT NULL)", name="invoice_has_run"
+        ),
+        CheckConstraint("kind <> 'adjustment' OR adjusts_id IS NOT NULL", name="adjustment_has_original"),
+        CheckConstraint(
+            "total_cents = premium_cents + employer_fee_cents", name="total_is_premium_plus_fee"
+        ),
+        # Invariant 3: one live invoice per (policy, employer, payroll run).
+        Index(
+            "uq_invoices_live_per_run",
+            "policy_id",
+            "employer_id",
+            "payroll_run_id",
+            unique=True,
+            sqlite_where=text("kind = 'invoice' AND status <> 'void'"),
+            postgresql_where=text("kind = 'invoice' AND status <> 'void'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # never reused, void keeps it
+    kind: Mapped[str] = mapped_column(String(24), default="invoice")
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    payroll_run_id: Mapped[str | None] = mapped_column(String(128))  # the run's id (all versions)
+    payroll_run_pk: Mapped[int | None] = mapped_column(ForeignKey("payroll_runs.id"), index=True)  # version billed
+    premium_cents: Mapped[int] = mapped_column(BigInteger)
+    employer_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # cycle-based fee
+    total_cents: Mapped[int] = mapped_column(BigInteger)  # negative on a refunding adjustment
+    payment_method: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    pdf_path: Mapped[str | None] = mapped_column(String(1000))
+    reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (UniqueConstraint("invoice_id", "line_no", name="uq_invoice_lines_line_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="premium")  # premium | fee | adjustment
+    description: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str | None] = mapped_column(String(2))
+    class_code: Mapped[str | None] = mapped_column(String(4))
+    auditable_cents: Mapped[int | None] = mapped_column(BigInteger)
+    net_rate: Mapped[str | None] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    premium_line_id: Mapped[int | None] = mapped_column(ForeignKey("premium_lines.id"))
+
+
+class InvoiceStatusChange(Base):
+    __tablename__ = "invoice_status_history"
+    __table_args__ = (
+        CheckConstraint(
+            f"from_status IS NULL OR {one_of('from_status', INVOICE_STATUSES)}", name="from_status"
+        ),
+        CheckConstraint(one_of("to_status", INVOICE_STATUSES), name="to_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))  # NULL when issued
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(128))  # a job, a command, a person
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AchFile(Base):
+    """A NACHA file, recorded before upload; confirmed by reading it back."""
+
+    __tablename__ = "ach_files"
+    __table_args__ = (
+        UniqueConstraint("creation_date", "file_id_modifier", name="uq_ach_files_creation_modifier"),
+        CheckConstraint(one_of("status", ACH_FILE_STATUSES), name="status"),
+        CheckConstraint("length(file_id_modifier) = 1", name="file_id_modifier_one_char"),
+        CheckConstraint("total_debit_cents >= 0 AND total_credit_cents >= 0", name="totals_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    creation_date: Mapped[date] = mapped_column(Date)  # file header pos 24-29
+    file_id_modifier: Mapped[str] = mapped_column(String(1))  # file header pos 34: A-Z, 0-9
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16), default="built")
+    batch_count: Mapped[int] = mapped_column(Integer)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    total_debit_cents: Mapped[int] = mapped_column(BigInteger)
+    total_credit_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    uploaded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class AchEntry(Base):
+    __tablename__ = "ach_entries"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "presentment", name="uq_ach_entries_presentment"),
+        UniqueConstraint("ach_file_id", "trace_number", name="uq_ach_entries_trace_in_file"),
+        CheckConstraint("presentment BETWEEN 1 AND 3", name="presentment_1_to_3"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(one_of("transaction_code", TRANSACTION_CODES), name="transaction_code"),
+        CheckConstraint(one_of("status", ACH_ENTRY_STATUSES), name="status"),
+        CheckConstraint("length(trace_number) = 15", name="trace_15_digits"),
+        CheckConstraint("length(routing) = 9", name="routing_9_digits"),
+        # Invariant 3: at most one debit in flight per invoice.
+        Index(
+            "uq_ach_entries_one_in_flight",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("status = 'in_flight'"),
+            postgresql_where=text("status = 'in_flight'"),
+        ),
+        Index("ix_ach_entries_trace_number", "trace_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ach_file_id: Mapped[int] = mapped_column(ForeignKey("ach_files.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    presentment: Mapped[int] = mapped_column(Integer)  # 1 original, 2 and 3 re-presentments (R01/R09)
+    trace_number: Mapped[str] = mapped_column(String(15))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    transaction_code: Mapped[int] = mapped_column(Integer)
+    effective_date: Mapped[date] = mapped_column(Date)
+    routing: Mapped[str] = mapped_column(String(9))
+    account_last4: Mapped[str] = mapped_column(String(4))
+    bank_details_version: Mapped[int] = mapped_column(Integer)  # the employer's version used
+    status: Mapped[str] = mapped_column(String(16), default="in_flight")
+    settled_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    returned_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class ReturnFile(Base):
+    __tablename__ = "return_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    stored_path: Mapped[str | None] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class AchReturn(Base):
+    """A return (addenda 99) or notification of change (addenda 98) received from the bank."""
+
+    __tablename__ = "ach_returns"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", RETURN_KINDS), name="kind"),
+        CheckConstraint(one_of("status", RETURN_STATUSES), name="status"),
+        CheckConstraint("status <> 'applied' OR ach_entry_id IS NOT NULL", name="applied_is_matched"),
+        CheckConstraint(
+            "corrected_account_ciphertext IS NULL OR kind = 'noc'", name="corrected_account_only_on_noc"
+        ),
+        # Invariant 5: the first copy is applied (or queued as an exception); later copies of the
+        # same return can only be recorded as duplicates.
+        Index(
+            "uq_ach_returns_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status <> 'duplicate'"),
+            postgresql_where=text("status <> 'duplicate'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_file_id: Mapped[int] = mapped_column(ForeignKey("return_files.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    ach_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ach_entries.id"), index=True)
+    code: Mapped[str] = mapped_column(String(3))  # R01.., C01..
+    original_trace: Mapped[str] = mapped_column(String(15))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    entry_date: Mapped[date | None] = mapped_column(Date)
+    # original trace + amount + date + code: traces alone are not unique in bank files
+    dedupe_key: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    corrected_data: Mapped[str | None] = mapped_column(String(64))  # NOC data that is not an account
+    corrected_account_ciphertext: Mapped[str | None] = mapped_column(Text)  # C01/C03/C06/C07
+    corrected_account_last4: Mapped[str | None] = mapped_column(String(4))
+    received_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ExceptionItem(Base):
+    """Work for a person: an unmatched return, an unknown outcome, a rejected reload."""
+
+    __tablename__ = "exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))  # e.g. unmatched_return
+    subject: Mapped[str] = mapped_column(String(200))  # e.g. "ach_returns:12"
+    detail: Mapped[str] = mapped_column(Text)  # never a full account number
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (CheckConstraint(one_of("kind", LEDGER_ACCOUNT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(128), unique=True)  # docs/ledger.md, e.g. carrier_wallet:acme
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    effective_date: Mapped[date] = mapped_column(Date)
+    content_sha256: Mapped[str] = mapped_column(String(64))  # what a repeated post is compared on
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class LedgerEntry(Base):
+    """Signed cents: debit positive, credit negative. Never updated or deleted (triggers)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (CheckConstraint("amount_cents <> 0", name="amount_not_zero"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class Notification(Base):
+    """Outbox: written in the business transaction, delivered afterwards, at most once per key."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))  # pre_debit_notice, rejection_report, ...
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)

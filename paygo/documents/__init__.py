@@ -1,0 +1,51 @@
+"""Documents finance reads: invoice PDFs and carrier statement PDFs/CSV. Pure: values in, bytes out."""
+
+from paygo.documents.invoice_pdf import (
+    AccountType,
+    Adjustment,
+    Employer,
+    FeeLine,
+    InvoiceDocument,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PayrollRun,
+    Period,
+    PremiumLine,
+    RemitBillItem,
+    SourceFile,
+    render_invoice_pdf,
+)
+from paygo.documents.statement_pdf import (
+    BillingModel,
+    CarrierStatement,
+    StatementFee,
+    StatementRow,
+    render_statement_pdf,
+    statement_csv,
+)
+
+__all__ = [
+    "AccountType",
+    "Adjustment",
+    "BillingModel",
+    "CarrierStatement",
+    "Employer",
+    "FeeLine",
+    "InvoiceDocument",
+    "InvoiceKind",
+    "InvoiceStatus",
+    "Payment",
+    "PaymentMethod",
+    "PayrollRun",
+    "Period",
+    "PremiumLine",
+    "RemitBillItem",
+    "SourceFile",
+    "StatementFee",
+    "StatementRow",
+    "render_invoice_pdf",
+    "render_statement_pdf",
+    "statement_csv",
+]

@@ -1,0 +1,1 @@
+"""The double-entry ledger: pure postings (posting.py) and database functions (repo.py)."""

@@ -1,0 +1,1 @@
+"""NACHA ACH files: records, codes, building, writing, reading and validating (moov-io/ach's shape)."""

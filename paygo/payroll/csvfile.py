@@ -1,0 +1,150 @@
+"""Reading a payroll file's bytes into a frame of trimmed text cells, or file-level errors.
+
+Rules (spec/payroll-file.md, "Encoding" and "Precise readings"): UTF-8 with an optional BOM,
+LF or CRLF, RFC 4180 quotes (a quoted comma or line break stays inside its cell and does not
+start a new record). The header is required and exact after trimming: unknown, duplicated and
+missing required columns are errors on row 0. Every cell is trimmed of spaces and tabs; a record
+whose cells are all empty is skipped but keeps its place in row numbers. Example: the bytes
+`employer_fein,...\\r\\n<record 1>\\r\\n,,,\\r\\n<record 3>` give rows 1 and 3, and `rows` = 2.
+The file is read once, every column as text; nothing is converted here.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+import polars as pl
+
+from paygo.payroll.columns import ALL_COLUMNS, REQUIRED_COLUMNS
+
+BOM = b"\xef\xbb\xbf"
+TRIM = " \t"
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """An error about the file or its header: row is None (the file) or 0 (the header)."""
+
+    row: int | None
+    column: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class RawPayroll:
+    header: tuple[str, ...]  # trimmed column names in file order
+    cells: pl.DataFrame  # `row` (Int64) + one String column per header name; blank records dropped
+    ragged: pl.DataFrame  # row, fields: records whose field count differs from the header's
+
+
+def _not_text_reason(data: bytes) -> str | None:
+    if not data or data == BOM:
+        return "the file is empty"
+    if b"\x00" in data:
+        return "the file is not text (it contains NUL bytes)"
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"the file is not UTF-8 text (invalid byte at offset {exc.start})"
+    return None
+
+
+def _header(data: bytes) -> list[str] | None:
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    end = body.find(b"\n")
+    first = (body if end < 0 else body[:end]).decode("utf-8").rstrip("\r")
+    try:
+        return [name.strip(TRIM) for name in next(csv.reader([first], strict=True))]
+    except (csv.Error, StopIteration):
+        return None
+
+
+def header_problems(header: list[str]) -> list[FileProblem]:
+    """Unknown, duplicated and missing required columns, each once, on row 0."""
+    problems: list[FileProblem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name not in ALL_COLUMNS:
+            problems.append(FileProblem(0, name, f"unknown column {name!r}"))
+        elif name in seen:
+            problems.append(FileProblem(0, name, f"column {name!r} appears more than once"))
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.append(FileProblem(0, name, f"required column {name!r} is missing"))
+    return problems
+
+
+def _ragged_by_python(data: bytes, width: int) -> tuple[pl.DataFrame | None, str | None]:
+    """Slow path for files polars will not read: find the records with a wrong field count."""
+    text = data.decode("utf-8-sig")
+    rows, fields = [], []
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        next(reader)
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != width and any(c.strip(TRIM) for c in record):
+                rows.append(number)
+                fields.append(len(record))
+    except csv.Error as exc:
+        return None, f"the file is not valid CSV: {exc} (near line {reader.line_num})"
+    return pl.DataFrame({"row": rows, "fields": fields}, schema={"row": pl.Int64, "fields": pl.Int64}), None
+
+
+def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
+    """The file's header and trimmed text cells, or the problems that stop reading it."""
+    reason = _not_text_reason(data)
+    if reason:
+        return [FileProblem(None, None, reason)]
+    header = _header(data)
+    if header is None or header == [""]:
+        return [FileProblem(None, None, "the file has no header row")]
+    problems = header_problems(header)
+    if problems:
+        return problems
+    try:
+        # empty_string_is_null=False: an empty cell reads "", a field missing from a short record null.
+        frame = pl.read_csv(
+            data,
+            has_header=True,
+            new_columns=header,
+            infer_schema=False,
+            empty_string_is_null=False,
+            quote_char='"',
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        ragged, why = _ragged_by_python(data, len(header))
+        if why is not None or ragged is None or ragged.height == 0:
+            return [FileProblem(None, None, why or "the file is not valid CSV")]
+        try:
+            frame = pl.read_csv(
+                data,
+                has_header=True,
+                new_columns=header,
+                infer_schema=False,
+                empty_string_is_null=False,
+                truncate_ragged_lines=True,
+            )
+        except pl.exceptions.PolarsError as exc:
+            return [FileProblem(None, None, f"the file is not valid CSV: {str(exc).splitlines()[0]}")]
+    else:
+        ragged = None
+    frame = frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
+        *[pl.col(c).str.strip_chars(TRIM) for c in header],
+    )
+    missing = pl.sum_horizontal([pl.col(c).is_null() for c in header])
+    empty = pl.sum_horizontal([pl.col(c).fill_null("") == "" for c in header])
+    short = frame.filter((missing > 0) & (empty < len(header))).select(
+        "row", (len(header) - missing).cast(pl.Int64).alias("fields")
+    )
+    if ragged is None:
+        ragged = short
+    else:
+        ragged = pl.concat([ragged, short]).unique("row", keep="first")
+    cells = frame.filter(empty < len(header)).with_columns(
+        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in header]
+    )
+    return RawPayroll(tuple(header), cells, ragged.sort("row"))

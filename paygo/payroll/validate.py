@@ -1,0 +1,176 @@
+"""Validating one payroll file: bytes in, typed rated rows or every error out.
+
+A file is accepted whole or rejected whole (spec/payroll-file.md): one pass reports every
+problem as (row, column, value, reason), sorted by row (file-level errors, row null, first),
+then the column's position in the file header, then the reason. Example: a file whose row 7
+has class_code `88l0` is rejected with one error (7, "class_code", "88l0", ...), and
+`rated_rows` is None. An accepted file yields the typed rows of docs/architecture.md plus
+net_rate, carrier_id and policy_year_start from the `PolicyBook`.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+
+from paygo.payroll import cells as parse
+from paygo.payroll.columns import (
+    ALL_COLUMNS,
+    MONOPOLISTIC_STATES,
+    OFFICER_FALSE,
+    OFFICER_TRUE,
+    RUN_TYPES,
+    USPS_STATES,
+    ZERO_DEFAULT_MONEY,
+)
+from paygo.payroll.csvfile import FileProblem, read_payroll_csv
+from paygo.payroll.policies import PolicyBook
+from paygo.payroll import rules
+from schemas.payroll import DATAFRAME_CHECK_COLUMN, REASONS, validate_payroll_cells, validate_payroll_rows
+
+TYPED_COLUMNS: tuple[str, ...] = (
+    "row", "employer_fein", "policy_number", "payroll_run_id", "run_type", "pay_date",
+    "period_start", "period_end", "employee_id", "is_officer", "state", "class_code",
+    *ZERO_DEFAULT_MONEY, "overtime_premium",
+)
+RATED_COLUMNS: tuple[str, ...] = TYPED_COLUMNS + ("net_rate", "carrier_id", "policy_year_start")
+
+
+@dataclass(frozen=True)
+class PayrollError:
+    row: int | None  # 1-based data row; 0 the header; None the whole file
+    column: str | None
+    value: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class PayrollValidation:
+    file_sha256: str
+    rows: int  # non-blank data records
+    errors: tuple[PayrollError, ...]
+    rated_rows: pl.DataFrame | None  # RATED_COLUMNS; None when rejected
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
+
+
+def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
+    """Text cells to typed columns; a malformed cell becomes null (its error is reported apart)."""
+    col = pl.col
+    officer = col("is_officer").str.to_lowercase()
+    valid_states = sorted(USPS_STATES - MONOPOLISTIC_STATES)
+    return cells.select(
+        "row",
+        parse.fein(col("employer_fein")).alias("employer_fein"),
+        "policy_number",
+        "payroll_run_id",
+        pl.when(col("run_type").is_null()).then(pl.lit("regular"))
+        .when(col("run_type").is_in(RUN_TYPES)).then(col("run_type")).alias("run_type"),
+        *[parse.date(col(c)).alias(c) for c in ("pay_date", "period_start", "period_end")],
+        "employee_id",
+        pl.when(officer.is_null()).then(False)
+        .when(officer.is_in(OFFICER_TRUE)).then(True)
+        .when(officer.is_in(OFFICER_FALSE)).then(False).alias("is_officer"),
+        pl.when(col("state").is_in(valid_states)).then(col("state")).alias("state"),
+        pl.when(col("class_code").str.contains(r"^[0-9]{3,4}$")).then(col("class_code")).alias("class_code"),
+        *[pl.when(col(c).is_null()).then(pl.lit(0, pl.Int64)).otherwise(parse.cents(col(c))).alias(c)
+          for c in ZERO_DEFAULT_MONEY],
+        parse.cents(col("overtime_premium")).alias("overtime_premium"),
+    )
+
+
+def _cell_errors(cells: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """pandera failure cases (by frame position) to error rows (by file row)."""
+    if failures.height == 0:
+        return rules.no_errors()
+    positions = cells.select(pl.col("row"), pl.int_range(pl.len(), dtype=pl.Int32).alias("index"))
+    reasons = pl.DataFrame({"check": list(REASONS), "reason": list(REASONS.values())})
+    frame = (
+        failures.filter(pl.col("schema_context") == "Column")
+        .join(positions, on="index", how="left")
+        .join(reasons, on="check", how="left")
+    )
+    value = pl.col("failure_case")
+    error = (
+        pl.when(value.is_null())
+        .then(pl.format("{} {}", pl.col("column"), pl.col("reason").fill_null(pl.col("check"))))
+        .otherwise(pl.format("{} '{}' {}", pl.col("column"), value, pl.col("reason").fill_null(pl.col("check"))))
+    )
+    return frame.select("row", "column", value.alias("value"), error.alias("error"))
+
+
+def _row_check_errors(cells: pl.DataFrame, failures: pl.DataFrame, only_row_rules: bool) -> pl.DataFrame:
+    """PayrollRows failures: the dataframe-level rules, each naming one column."""
+    if failures.height == 0:
+        return rules.no_errors()
+    positions = cells.with_row_index("index").with_columns(pl.col("index").cast(pl.Int32))
+    checks = failures.filter(pl.col("check").is_in(list(DATAFRAME_CHECK_COLUMN)))
+    out = []
+    for check, column in DATAFRAME_CHECK_COLUMN.items():
+        hit = checks.filter(pl.col("check") == check).select("index").join(positions, on="index")
+        out.append(hit.select("row", pl.lit(column).alias("column"), pl.col(column).alias("value"),
+                              pl.lit(REASONS[check]).alias("error")))
+    if not only_row_rules:  # the typed contract failed where the cells passed: surface it, never hide it
+        other = failures.filter(~pl.col("check").is_in(list(DATAFRAME_CHECK_COLUMN)))
+        out.append(other.join(positions.select("index", "row"), on="index", how="left").select(
+            "row", "column", pl.col("failure_case").alias("value"),
+            pl.format("typed rows fail {}", pl.col("check")).alias("error")))
+    return pl.concat(out)
+
+
+def _sorted_errors(frames: list[pl.DataFrame], header: tuple[str, ...]) -> tuple[PayrollError, ...]:
+    errors = pl.concat([f.cast(rules.ERROR_SCHEMA) for f in frames])
+    if errors.height == 0:
+        return ()
+    order = pl.DataFrame({"column": list(header), "_pos": list(range(len(header)))},
+                         schema={"column": pl.String, "_pos": pl.Int64})
+    errors = errors.join(order, on="column", how="left", nulls_equal=False).sort(
+        ["row", "_pos", "column", "error"], nulls_last=False
+    )
+    return tuple(PayrollError(*r) for r in errors.select("row", "column", "value", "error").iter_rows())
+
+
+def _problems(problems: list[FileProblem]) -> tuple[PayrollError, ...]:
+    return tuple(PayrollError(p.row, p.column, p.column if p.row == 0 else None, p.error) for p in problems)
+
+
+def validate_payroll_file(
+    data: bytes, book: PolicyBook, *, client_feins: frozenset[str] | None = None
+) -> PayrollValidation:
+    """Every error of the file, or its typed rated rows; never raises on any input bytes."""
+    sha = hashlib.sha256(data).hexdigest()
+    raw = read_payroll_csv(data)
+    if isinstance(raw, list):
+        return PayrollValidation(sha, 0, _problems(raw), None)
+    cells = raw.cells
+    if cells.height == 0:
+        return PayrollValidation(sha, 0, (PayrollError(None, None, None, "the file has a header but no data rows"),), None)
+    cells = cells.with_columns(
+        [pl.lit(None, pl.String).alias(c) for c in ALL_COLUMNS if c not in cells.columns]
+    ).select("row", *ALL_COLUMNS)
+
+    ragged = raw.ragged.select(
+        "row", pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
+        pl.format("the record has {} fields; the header has {}", pl.col("fields"), pl.lit(len(raw.header))).alias("error"),
+    )
+    cell_report = validate_payroll_cells(cells)
+    typed = typed_rows(cells)
+    row_report = validate_payroll_rows(typed)
+    rate_errors, rating = rules.rate_rows(typed, book)
+    frames = [
+        ragged,
+        _cell_errors(cells, cell_report.failure_cases),
+        _row_check_errors(cells, row_report.failure_cases, only_row_rules=not cell_report.passed or ragged.height > 0),
+        rate_errors,
+        rules.duplicate_keys(cells),
+        rules.run_field_conflicts(typed, cells),
+    ]
+    if client_feins is not None:
+        frames.append(rules.foreign_employers(typed, cells, client_feins))
+    errors = _sorted_errors(frames, raw.header)
+    if errors:
+        return PayrollValidation(sha, cells.height, errors, None)
+    rated = typed.join(rating, on="row", how="left").select(RATED_COLUMNS)
+    return PayrollValidation(sha, cells.height, (), rated)

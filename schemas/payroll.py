@@ -1,0 +1,237 @@
+"""Pandera (polars backend) models of the payroll file: its text cells and its typed rows.
+
+`PayrollCells` holds the cell rules of spec/payroll-file.md on the trimmed text, one check per
+rule, so `validate(df, lazy=True)` reports every malformed cell at once: e.g. class_code `88l0`
+fails `class_code_is_3_or_4_digits` at its row. `PayrollRows` is the contract of the typed rows
+(docs/architecture.md) with the two row-level rules as dataframe checks: a period of
+2024-01-01..2024-02-01 is 32 days counting both ends, so it fails
+`period_in_order_and_at_most_31_days`. Validate eager DataFrames: a LazyFrame only gets its
+schema checked. Each failure becomes a `CellFailure` (frame position, column, value, check).
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from paygo.payroll import cells as parse
+from paygo.payroll.columns import (
+    CLASS_CODE_PATTERN,
+    FEIN_PATTERN,
+    MONEY_COLUMNS,
+    MONOPOLISTIC_STATES,
+    OFFICER_FALSE,
+    OFFICER_TRUE,
+    RUN_TYPES,
+    SSN_PATTERN,
+    USPS_STATES,
+)
+
+# check name -> the reason an error line gives
+REASONS: dict[str, str] = {
+    "not_nullable": "is required and is empty",
+    "fein_is_9_digits": "must be an employer FEIN of 9 digits, 123456789 or 12-3456789",
+    "run_type_is_known": "must be one of regular, off_cycle, correction (lowercase)",
+    "is_a_date": "must be a real date written YYYY-MM-DD",
+    "employee_id_at_most_64_chars": "must be 1 to 64 characters",
+    "employee_id_not_ssn_shaped": "looks like a social security number; the file must not carry them",
+    "is_officer_is_a_flag": "must be true/false, Y/N or 1/0",
+    "state_is_usps_code": "is not the upper-case USPS code of a state or DC",
+    "state_not_monopolistic": "is a monopolistic state (ND, OH, WA, WY): no private carrier insures it",
+    "class_code_is_3_or_4_digits": "must be a class code of 3 or 4 digits",
+    "money_is_dollars": "must be dollars with at most two decimals, like 1234.56 (no sign, symbol or separator)",
+    "money_not_too_large": "is larger than the largest accepted amount ($10,000,000,000,000.00)",
+    "period_in_order_and_at_most_31_days": "period must start on or before its end and last at most 31 days",
+    "overtime_premium_within_overtime_pay": "overtime_premium is above overtime_pay + double_time_pay",
+}
+# Dataframe-level checks name one column in the error report (spec, "Which column an error names").
+DATAFRAME_CHECK_COLUMN: dict[str, str] = {
+    "period_in_order_and_at_most_31_days": "period_end",
+    "overtime_premium_within_overtime_pay": "overtime_premium",
+}
+
+
+def _ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
+    """A check result where null cells pass (emptiness is the not_nullable check's business)."""
+    col = pl.col(data.key)
+    return data.lazyframe.select((col.is_null() | expr).alias(data.key))
+
+
+def _text(nullable: bool = False) -> object:
+    return pa.Field(nullable=nullable)
+
+
+class PayrollCells(pa.DataFrameModel):
+    """Trimmed text cells of a payroll file; empty cells are null, absent optional columns too."""
+
+    row: pl.Int64 = pa.Field(ge=1)
+    employer_fein: str = _text()
+    policy_number: str = _text()
+    payroll_run_id: str = _text()
+    run_type: Optional[str] = _text(True)
+    pay_date: str = _text()
+    period_start: str = _text()
+    period_end: str = _text()
+    employee_id: str = _text()
+    is_officer: Optional[str] = _text(True)
+    state: str = _text()
+    class_code: str = _text()
+    regular_pay: str = _text()
+    overtime_pay: Optional[str] = _text(True)
+    double_time_pay: Optional[str] = _text(True)
+    overtime_premium: Optional[str] = _text(True)
+    bonus_pay: Optional[str] = _text(True)
+    commission_pay: Optional[str] = _text(True)
+    pto_pay: Optional[str] = _text(True)
+    tips: Optional[str] = _text(True)
+    severance_pay: Optional[str] = _text(True)
+    expense_reimbursement: Optional[str] = _text(True)
+    uniform_allowance: Optional[str] = _text(True)
+    other_included_pay: Optional[str] = _text(True)
+
+    class Config:
+        strict = True
+        ordered = False
+
+    @pa.check("employer_fein", name="fein_is_9_digits")
+    def _fein(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col(data.key).str.contains(FEIN_PATTERN))
+
+    @pa.check("run_type", name="run_type_is_known")
+    def _run_type(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col(data.key).is_in(RUN_TYPES))
+
+    @pa.check("pay_date", "period_start", "period_end", name="is_a_date")
+    def _date(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, parse.date(pl.col(data.key)).is_not_null())
+
+    @pa.check("employee_id", name="employee_id_at_most_64_chars")
+    def _employee_len(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col(data.key).str.len_chars() <= 64)
+
+    @pa.check("employee_id", name="employee_id_not_ssn_shaped")
+    def _employee_ssn(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, ~pl.col(data.key).str.contains(SSN_PATTERN))
+
+    @pa.check("is_officer", name="is_officer_is_a_flag")
+    def _officer(cls, data: PolarsData) -> pl.LazyFrame:
+        flags = OFFICER_TRUE + OFFICER_FALSE
+        return _ok(data, pl.col(data.key).str.to_lowercase().is_in(flags))
+
+    @pa.check("state", name="state_is_usps_code")
+    def _state(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col(data.key).is_in(sorted(USPS_STATES)))
+
+    @pa.check("state", name="state_not_monopolistic")
+    def _monopolistic(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, ~pl.col(data.key).is_in(sorted(MONOPOLISTIC_STATES)))
+
+    @pa.check("class_code", name="class_code_is_3_or_4_digits")
+    def _class_code(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, pl.col(data.key).str.contains(CLASS_CODE_PATTERN))
+
+    @pa.check(*MONEY_COLUMNS, name="money_is_dollars")
+    def _money(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, parse.money_text_ok(pl.col(data.key)))
+
+    @pa.check(*MONEY_COLUMNS, name="money_not_too_large")
+    def _money_size(cls, data: PolarsData) -> pl.LazyFrame:
+        return _ok(data, parse.money_not_too_large(pl.col(data.key)))
+
+
+def _cents_field(nullable: bool = False) -> object:
+    return pa.Field(ge=0, nullable=nullable)
+
+
+class PayrollRows(pa.DataFrameModel):
+    """Typed payroll rows (docs/architecture.md, "Typed payroll rows"): cents, dates, flags."""
+
+    row: pl.Int64 = pa.Field(ge=1, unique=True)
+    employer_fein: str = pa.Field(str_matches=r"^[0-9]{9}$")
+    policy_number: str
+    payroll_run_id: str
+    run_type: str = pa.Field(isin=list(RUN_TYPES))
+    pay_date: pl.Date
+    period_start: pl.Date
+    period_end: pl.Date
+    employee_id: str = pa.Field(str_length={"min_value": 1, "max_value": 64})
+    is_officer: pl.Boolean
+    state: str = pa.Field(isin=sorted(USPS_STATES - MONOPOLISTIC_STATES))
+    class_code: str = pa.Field(str_matches=CLASS_CODE_PATTERN)
+    regular_pay: pl.Int64 = _cents_field()
+    overtime_pay: pl.Int64 = _cents_field()
+    double_time_pay: pl.Int64 = _cents_field()
+    bonus_pay: pl.Int64 = _cents_field()
+    commission_pay: pl.Int64 = _cents_field()
+    pto_pay: pl.Int64 = _cents_field()
+    tips: pl.Int64 = _cents_field()
+    severance_pay: pl.Int64 = _cents_field()
+    expense_reimbursement: pl.Int64 = _cents_field()
+    uniform_allowance: pl.Int64 = _cents_field()
+    other_included_pay: pl.Int64 = _cents_field()
+    overtime_premium: Optional[pl.Int64] = _cents_field(True)  # null: not known
+
+    class Config:
+        strict = False  # rated rows add net_rate, carrier_id, policy_year_start
+        ordered = False
+
+    @pa.dataframe_check(name="period_in_order_and_at_most_31_days")
+    def _period(cls, data: PolarsData) -> pl.LazyFrame:
+        start, end = pl.col("period_start"), pl.col("period_end")
+        days = (end - start).dt.total_days() + 1  # both ends count
+        return data.lazyframe.select(((start <= end) & (days <= 31)).fill_null(True))
+
+    @pa.dataframe_check(name="overtime_premium_within_overtime_pay")
+    def _overtime_premium(cls, data: PolarsData) -> pl.LazyFrame:
+        within = pl.col("overtime_premium") <= pl.col("overtime_pay") + pl.col("double_time_pay")
+        return data.lazyframe.select(within.fill_null(True))
+
+
+class RatedRows(PayrollRows):
+    """Typed rows plus what the PolicyBook adds (docs/architecture.md, "Rated rows")."""
+
+    net_rate: str = pa.Field(str_matches=r"^[0-9]+(\.[0-9]{1,6})?$")
+    carrier_id: str
+    policy_year_start: pl.Date
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Result of one pandera validation: `failure_cases` is pandera's frame (empty when passed)."""
+
+    failure_cases: pl.DataFrame
+
+    @property
+    def passed(self) -> bool:
+        return self.failure_cases.height == 0
+
+    def counts(self) -> dict[str, int]:
+        """Failures by "column/check", for asset-check metadata."""
+        grouped = self.failure_cases.group_by("column", "check").len().sort("column", "check")
+        return {f"{c}/{k}": n for c, k, n in grouped.iter_rows()}
+
+
+_NO_FAILURES = pl.DataFrame(
+    schema={"failure_case": pl.String, "schema_context": pl.String, "column": pl.String,
+            "check": pl.String, "check_number": pl.Int32, "index": pl.Int32}
+)
+
+
+def _run(model: type[pa.DataFrameModel], df: pl.DataFrame) -> CheckReport:
+    try:
+        model.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return CheckReport(exc.failure_cases)
+    return CheckReport(_NO_FAILURES)
+
+
+def validate_payroll_cells(cells: pl.DataFrame) -> CheckReport:
+    """Every malformed text cell (eager frame of PayrollCells' columns)."""
+    return _run(PayrollCells, cells)
+
+
+def validate_payroll_rows(rows: pl.DataFrame) -> CheckReport:
+    """The typed rows' contract and the row-level rules (period, overtime premium)."""
+    return _run(PayrollRows, rows)
