@@ -1,20 +1,59 @@
-"""Sensors: each inbox is watched with a cursor; one dynamic partition and run per new file."""
+"""Sensors: each inbox is watched with a cursor; new files become dynamic partitions, run in batches."""
+
+import hashlib
+import time
 
 import dagster as dg
 
-from pipelines.jobs import ingest_payroll_file_job
-from pipelines.partitions import payroll_files
-from pipelines.resources import PayrollInbox
+from pipelines.jobs import ingest_payroll_files_job, reconcile_ach_returns_job
+from pipelines.partitions import MAX_FILES_PER_RUN, ach_return_files, payroll_files, range_tags
+from pipelines.resources import BankConnection, PayrollInbox
+from sftp_ingest.inbox import InboxCursor, RemoteFile
+
+SETTLE_SECONDS = 120  # a file younger than this may still be uploading
 
 
-@dg.sensor(job=ingest_payroll_file_job, minimum_interval_seconds=60)
+def batch_run_requests(ready: list[RemoteFile], known: set[str], batch_size: int = MAX_FILES_PER_RUN):
+    """Run requests for settled files: new keys in contiguous batches (one run each), a re-upload of
+    an already known key alone (its partition is not at the end of the partition list)."""
+    new = [f for f in ready if f.path not in known]
+    again = [f for f in ready if f.path in known]
+    requests = []
+    for start in range(0, len(new), batch_size):
+        chunk = new[start : start + batch_size]
+        keys = [f.path for f in chunk]
+        run_key = "batch:" + hashlib.sha256("\n".join(f.run_key for f in chunk).encode()).hexdigest()[:32]
+        requests.append(dg.RunRequest(run_key=run_key, tags=range_tags(keys)))
+    for f in again:
+        requests.append(dg.RunRequest(run_key=f.run_key, partition_key=f.path))
+    return [f.path for f in new], requests
+
+
+@dg.sensor(job=ingest_payroll_files_job, minimum_interval_seconds=60)
 def new_payroll_files_sensor(context: dg.SensorEvaluationContext, inbox: PayrollInbox) -> dg.SensorResult:
-    """Adds a partition and requests a run for each payroll file not seen before."""
+    """Adds a partition per settled new payroll file and runs them in batches."""
+    cursor = InboxCursor.loads(context.cursor)
+    ready = cursor.new_files(inbox.list_files(), settle_seconds=SETTLE_SECONDS, now=time.time())
+    if not ready:
+        return dg.SensorResult(skip_reason="no settled new payroll files")
     known = set(context.instance.get_dynamic_partitions(payroll_files.name))
-    new = [p for p in inbox.list_paths() if p not in known]
-    if not new:
-        return dg.SensorResult(skip_reason="no new payroll files")
+    new_keys, requests = batch_run_requests(ready, known)
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=p, run_key=p) for p in new],
-        dynamic_partitions_requests=[payroll_files.build_add_request(new)],
+        run_requests=requests,
+        dynamic_partitions_requests=[payroll_files.build_add_request(new_keys)] if new_keys else [],
+        cursor=cursor.advanced(ready).dumps(),
+    )
+
+
+@dg.sensor(job=reconcile_ach_returns_job, minimum_interval_seconds=300)
+def ach_return_files_sensor(context: dg.SensorEvaluationContext, bank: BankConnection) -> dg.SensorResult:
+    """Adds a partition and a run for each return / notification-of-change file the bank sent."""
+    waiting = bank.list_returns()
+    known = set(context.instance.get_dynamic_partitions(ach_return_files.name))
+    new = [name for name in waiting if name not in known]
+    if not new:
+        return dg.SensorResult(skip_reason="no new return files")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"return:{name}", partition_key=name) for name in new],
+        dynamic_partitions_requests=[ach_return_files.build_add_request(new)],
     )

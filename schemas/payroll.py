@@ -10,6 +10,8 @@ schema checked. Each failure becomes a `CellFailure` (frame position, column, va
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
+from collections.abc import Callable, Iterable
 from typing import Optional
 
 import pandera.polars as pa
@@ -63,6 +65,33 @@ def _text(nullable: bool = False) -> object:
     return pa.Field(nullable=nullable)
 
 
+def _in(values: tuple[str, ...] | list[str]) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda text: text.is_in(list(values))
+
+
+# check name -> (columns, rule on the trimmed text of one cell, True = the cell is fine).
+# The pandera checks of PayrollCells and the row prefilter `cell_rules_hold` are both built from
+# this one table, so a row the prefilter passes is a row pandera passes (null cells pass every
+# rule; emptiness is `not_nullable`'s business, which the prefilter mirrors for required columns).
+CELL_RULES: dict[str, tuple[tuple[str, ...], Callable[[pl.Expr], pl.Expr]]] = {
+    "fein_is_9_digits": (("employer_fein",), lambda text: text.str.contains(FEIN_PATTERN)),
+    "run_type_is_known": (("run_type",), _in(RUN_TYPES)),
+    "is_a_date": (("pay_date", "period_start", "period_end"), lambda text: parse.date(text).is_not_null()),
+    "employee_id_at_most_64_chars": (("employee_id",), lambda text: text.str.len_chars() <= 64),
+    "employee_id_not_ssn_shaped": (("employee_id",), lambda text: ~text.str.contains(SSN_PATTERN)),
+    "is_officer_is_a_flag": (("is_officer",), lambda text: text.str.to_lowercase().is_in(OFFICER_TRUE + OFFICER_FALSE)),
+    "state_is_usps_code": (("state",), _in(sorted(USPS_STATES))),
+    "state_not_monopolistic": (("state",), lambda text: ~text.is_in(sorted(MONOPOLISTIC_STATES))),
+    "class_code_is_3_or_4_digits": (("class_code",), lambda text: text.str.contains(CLASS_CODE_PATTERN)),
+    "money_is_dollars": (MONEY_COLUMNS, parse.money_text_ok),
+    "money_not_too_large": (MONEY_COLUMNS, parse.money_not_too_large),
+}
+
+
+def _rule(data: PolarsData, check: str) -> pl.LazyFrame:
+    return _ok(data, CELL_RULES[check][1](pl.col(data.key)))
+
+
 class PayrollCells(pa.DataFrameModel):
     """Trimmed text cells of a payroll file; empty cells are null, absent optional columns too."""
 
@@ -95,50 +124,50 @@ class PayrollCells(pa.DataFrameModel):
         strict = True
         ordered = False
 
-    @pa.check("employer_fein", name="fein_is_9_digits")
+    # One pandera check per CELL_RULES entry; the same expressions build `cell_rules_hold`.
+    @pa.check(*CELL_RULES["fein_is_9_digits"][0], name="fein_is_9_digits")
     def _fein(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col(data.key).str.contains(FEIN_PATTERN))
+        return _rule(data, "fein_is_9_digits")
 
-    @pa.check("run_type", name="run_type_is_known")
+    @pa.check(*CELL_RULES["run_type_is_known"][0], name="run_type_is_known")
     def _run_type(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col(data.key).is_in(RUN_TYPES))
+        return _rule(data, "run_type_is_known")
 
-    @pa.check("pay_date", "period_start", "period_end", name="is_a_date")
+    @pa.check(*CELL_RULES["is_a_date"][0], name="is_a_date")
     def _date(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, parse.date(pl.col(data.key)).is_not_null())
+        return _rule(data, "is_a_date")
 
-    @pa.check("employee_id", name="employee_id_at_most_64_chars")
+    @pa.check(*CELL_RULES["employee_id_at_most_64_chars"][0], name="employee_id_at_most_64_chars")
     def _employee_len(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col(data.key).str.len_chars() <= 64)
+        return _rule(data, "employee_id_at_most_64_chars")
 
-    @pa.check("employee_id", name="employee_id_not_ssn_shaped")
+    @pa.check(*CELL_RULES["employee_id_not_ssn_shaped"][0], name="employee_id_not_ssn_shaped")
     def _employee_ssn(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, ~pl.col(data.key).str.contains(SSN_PATTERN))
+        return _rule(data, "employee_id_not_ssn_shaped")
 
-    @pa.check("is_officer", name="is_officer_is_a_flag")
+    @pa.check(*CELL_RULES["is_officer_is_a_flag"][0], name="is_officer_is_a_flag")
     def _officer(cls, data: PolarsData) -> pl.LazyFrame:
-        flags = OFFICER_TRUE + OFFICER_FALSE
-        return _ok(data, pl.col(data.key).str.to_lowercase().is_in(flags))
+        return _rule(data, "is_officer_is_a_flag")
 
-    @pa.check("state", name="state_is_usps_code")
+    @pa.check(*CELL_RULES["state_is_usps_code"][0], name="state_is_usps_code")
     def _state(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col(data.key).is_in(sorted(USPS_STATES)))
+        return _rule(data, "state_is_usps_code")
 
-    @pa.check("state", name="state_not_monopolistic")
+    @pa.check(*CELL_RULES["state_not_monopolistic"][0], name="state_not_monopolistic")
     def _monopolistic(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, ~pl.col(data.key).is_in(sorted(MONOPOLISTIC_STATES)))
+        return _rule(data, "state_not_monopolistic")
 
-    @pa.check("class_code", name="class_code_is_3_or_4_digits")
+    @pa.check(*CELL_RULES["class_code_is_3_or_4_digits"][0], name="class_code_is_3_or_4_digits")
     def _class_code(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, pl.col(data.key).str.contains(CLASS_CODE_PATTERN))
+        return _rule(data, "class_code_is_3_or_4_digits")
 
-    @pa.check(*MONEY_COLUMNS, name="money_is_dollars")
+    @pa.check(*CELL_RULES["money_is_dollars"][0], name="money_is_dollars")
     def _money(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, parse.money_text_ok(pl.col(data.key)))
+        return _rule(data, "money_is_dollars")
 
-    @pa.check(*MONEY_COLUMNS, name="money_not_too_large")
+    @pa.check(*CELL_RULES["money_not_too_large"][0], name="money_not_too_large")
     def _money_size(cls, data: PolarsData) -> pl.LazyFrame:
-        return _ok(data, parse.money_not_too_large(pl.col(data.key)))
+        return _rule(data, "money_not_too_large")
 
 
 def _cents_field(nullable: bool = False) -> object:
@@ -227,9 +256,49 @@ def _run(model: type[pa.DataFrameModel], df: pl.DataFrame) -> CheckReport:
     return CheckReport(_NO_FAILURES)
 
 
-def validate_payroll_cells(cells: pl.DataFrame) -> CheckReport:
-    """Every malformed text cell (eager frame of PayrollCells' columns)."""
-    return _run(PayrollCells, cells)
+@lru_cache(maxsize=1)
+def required_text_columns() -> tuple[str, ...]:
+    """PayrollCells' columns that may not be empty (pandera's `not_nullable`)."""
+    return tuple(name for name, column in PayrollCells.to_schema().columns.items()
+                 if not column.nullable and name != "row")
+
+
+def cell_rules_hold(columns: Iterable[str]) -> pl.Expr:
+    """True on a row where every PayrollCells rule holds for every cell (of `columns` present).
+
+    Built from CELL_RULES, the table the pandera checks are built from: a row where this is True
+    yields no pandera failure, so pandera needs to see only the other rows.
+    """
+    present = set(columns)
+    holds = [pl.col("row") >= 1]
+    holds += [pl.col(c).is_not_null() for c in required_text_columns() if c in present]
+    for targets, rule in CELL_RULES.values():
+        holds += [pl.col(c).is_null() | rule(pl.col(c)) for c in targets if c in present]
+    return pl.all_horizontal(holds).fill_null(False)
+
+
+def validate_payroll_cells(cells: pl.DataFrame, holds: pl.Series | None = None) -> CheckReport:
+    """Every malformed text cell (eager frame of PayrollCells' columns).
+
+    One vectorised pass (`cell_rules_hold`) finds the rows that break some rule; pandera then
+    validates only those rows (and always the frame's schema: columns and dtypes, on the empty
+    frame when every row holds), and its failure `index` is mapped back to the position in
+    `cells`. `holds`, when given, is `cell_rules_hold` already evaluated on `cells` (the caller
+    computes it in the same pass as the typed rows). So the report equals pandera's report on
+    the whole frame, and a passing file costs one pass instead of one pass per check.
+    """
+    if holds is None:
+        holds = cells.lazy().select(cell_rules_hold(cells.columns)).collect().to_series()
+    positions = pl.int_range(pl.len(), dtype=pl.Int32).alias("_position")
+    suspect = cells.with_columns(positions).filter(~holds)
+    report = _run(PayrollCells, suspect.drop("_position"))
+    if report.passed:
+        return report
+    back = suspect.select(pl.int_range(pl.len(), dtype=pl.Int32).alias("index"), "_position")
+    cases = report.failure_cases
+    remapped = cases.join(back, on="index", how="left", maintain_order="left").with_columns(
+        pl.coalesce("_position", "index").alias("index")).select(cases.columns)
+    return CheckReport(remapped)
 
 
 def validate_payroll_rows(rows: pl.DataFrame) -> CheckReport:

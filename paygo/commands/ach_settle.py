@@ -1,12 +1,37 @@
-"""`paygo ach settle`: not built yet."""
+"""`paygo ach settle [--date YYYY-MM-DD]`: settle entries whose return window has passed.
+
+Safe to run twice: settled entries are not in flight any more. Prints the count and totals per carrier.
+"""
 
 import argparse
+from datetime import date
+
+from paygo.billing.money import format_cents
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--date", type=date.fromisoformat, default=None, help="settlement day (default today)")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("paygo ach settle: not built yet")
-    return 2
+    from paygo.ach.settle import settle
+    from paygo.config import ConfigError, load_settings
+    from paygo.db.session import make_engine, session_scope
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"paygo ach settle: {exc}")
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            r = settle(session, today=args.date or date.today())
+    finally:
+        engine.dispose()
+    print(f"settled {r.settled} entries, ${format_cents(r.total_cents)}")
+    for c in r.by_carrier:
+        print(f"  {c.carrier_id}: {c.entries} entries, debited ${format_cents(c.debited_cents)}, premium "
+              f"${format_cents(c.premium_cents)}, carrier fee ${format_cents(c.carrier_fee_cents)}, "
+              f"to wallet ${format_cents(c.wallet_cents)}")
+    return 0

@@ -34,15 +34,19 @@ def _read(path: Path, what: str) -> bytes | None:
 
 
 def _rejected(sha: str, errors: list[dict], as_json: bool) -> int:
+    # json.dumps (C encoder, one string) and one write: json.dump to a stream encodes in pure
+    # Python and a million-error listing took 15 s that way; the bytes written are the same.
     if as_json:
-        json.dump({"status": "rejected", "file_sha256": sha, "errors": errors}, sys.stdout)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps({"status": "rejected", "file_sha256": sha, "errors": errors}) + "\n")
         return 1
     print(f"rejected: {len(errors)} error(s)  sha256 {sha}")
-    for e in errors:
-        row = "file" if e["row"] is None else f"row {e['row']}"
-        column = f", {e['column']}" if e["column"] else ""
-        print(f"  {row}{column}: {e['error']}")
+    for start in range(0, len(errors), 10_000):  # a write per 10,000 lines, not one per line
+        chunk = []
+        for e in errors[start:start + 10_000]:
+            row = "file" if e["row"] is None else f"row {e['row']}"
+            column = f", {e['column']}" if e["column"] else ""
+            chunk.append(f"  {row}{column}: {e['error']}\n")
+        sys.stdout.write("".join(chunk))
     return 1
 
 
@@ -50,9 +54,8 @@ def _accepted(sha: str, rows: int, lines: list[dict], total: int, as_json: bool)
     from paygo.billing.money import format_cents
 
     if as_json:
-        json.dump({"status": "accepted", "file_sha256": sha, "rows": rows, "lines": lines,
-                   "total_premium_cents": total}, sys.stdout)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps({"status": "accepted", "file_sha256": sha, "rows": rows, "lines": lines,
+                                     "total_premium_cents": total}) + "\n")
         return 0
     head = ("policy", "employer", "run", "state", "class", "auditable", "rate", "premium")
     table = [head] + [

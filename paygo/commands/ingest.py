@@ -1,13 +1,62 @@
-"""`paygo ingest`: not built yet."""
+"""`paygo ingest PAYROLL.csv --company ID`: validate, price and invoice one local payroll file.
+
+The path the SFTP sensor takes, for a local file (spec/cli.md). Safe to run twice: the second
+run of the same bytes changes nothing and says so. Exit 0 accepted or already ingested, 1
+rejected (every error listed with its row and column), 2 a usage error. Invoice PDFs are
+written after the commit under PAYGO_HOME/invoices/.
+"""
 
 import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("ingest", help="(not built yet)")
+    parser = sub.add_parser("ingest", help="validate, price and invoice one payroll file")
+    parser.add_argument("payroll", metavar="PAYROLL.csv", type=Path)
+    parser.add_argument("--company", required=True, metavar="ID", help="the uploading payroll company")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("paygo ingest: not built yet")
-    return 2
+    from paygo.billing.money import format_cents
+    from paygo.config import ConfigError, load_settings
+    from paygo.db.session import make_engine, session_scope
+    from paygo.ingest import IngestError, ingest_payroll_file
+    from paygo.invoicing.pdfs import write_invoice_pdfs
+
+    try:
+        data = args.payroll.read_bytes()
+        settings = load_settings()
+    except OSError as exc:
+        print(f"paygo ingest: cannot read {args.payroll}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"paygo ingest: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            try:
+                result = ingest_payroll_file(session, data, company_id=args.company, original_name=args.payroll.name,
+                                             home=settings.home, received_at=datetime.now(timezone.utc))
+            except IngestError as exc:
+                print(f"paygo ingest: {exc}", file=sys.stderr)
+                return 2
+            if result.status == "accepted":
+                write_invoice_pdfs(session, settings.home)
+    finally:
+        engine.dispose()
+    print(f"{args.payroll.name}: {result.message}  sha256 {result.file_sha256}")
+    for e in result.errors:
+        row = "file" if e.row is None else f"row {e.row}"
+        column = f", {e.column}" if e.column else ""
+        print(f"  {row}{column}: {e.error}")
+    if result.status == "accepted":
+        for number in result.voided:
+            print(f"  voided {number}")
+        for number in result.invoices:
+            print(f"  invoice {number}: {settings.home / 'invoices' / (number + '.pdf')}")
+        print(f"  premium {format_cents(result.total_premium_cents)}, billed {format_cents(result.billed_cents)}")
+    return 1 if result.status == "rejected" else 0

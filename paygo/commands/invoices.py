@@ -1,13 +1,43 @@
-"""`paygo invoices`: not built yet."""
+"""`paygo invoices [--status S] [--json]`: list invoices (numbers, parties, amounts, status)."""
 
 import argparse
+import json
+import sys
+
+STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("invoices", help="(not built yet)")
+    parser = sub.add_parser("invoices", help="list invoices")
+    parser.add_argument("--status", choices=STATUSES)
+    parser.add_argument("--json", action="store_true", help="print the list as JSON")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("paygo invoices: not built yet")
-    return 2
+    from paygo.billing.money import format_cents
+    from paygo.config import ConfigError, load_settings
+    from paygo.db.session import make_engine, session_scope
+    from paygo.invoicing.repo import list_invoices
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"paygo invoices: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = list_invoices(session, args.status)
+    finally:
+        engine.dispose()
+    if args.json:
+        json.dump(rows, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    for r in rows:
+        print(f"{r['number']}  {r['kind']:<10} {r['status']:<9} {r['policy_number'] or '':<12} "
+              f"{r['employer_fein']}  {r['payroll_run_id'] or '':<12} {format_cents(r['total_cents']):>12}  "
+              f"{r['payment_method']:<9} due {r['due_date']}")
+    print(f"{len(rows)} invoice(s)")
+    return 0

@@ -1,19 +1,22 @@
 """Vectorised cell parsing: payroll text to typed polars columns, never through a float.
 
 Money is `[0-9]+(\\.[0-9]{1,2})?` (spec/payroll-file.md, "Precise readings") and becomes integer
-cents by string arithmetic, agreeing with the scalar `paygo.billing.money.parse_cents`:
-"1234.5" splits into "1234" and "5"; "5" is padded to "50"; 1234 x 100 + 50 = 123450 cents.
+cents through polars' exact decimal type, agreeing with the scalar `paygo.billing.money.parse_cents`:
+"1234.5" parses to the decimal 1234.50, and 1234.50 x 100 = 123450 cents.
 Anything that is not money, or is above `MAX_CENTS` ($10,000,000,000,000.00), parses to null.
 A FEIN "12-3456789" becomes "123456789"; a date must be `YYYY-MM-DD` and a real day.
 """
+
+from decimal import Decimal
 
 import polars as pl
 
 from paygo.billing.money import MAX_CENTS
 from paygo.payroll.columns import DATE_PATTERN, FEIN_PATTERN, MONEY_PATTERN
 
-# An amount of up to 17 digits of cents fits Int64 (< 10^17) and covers MAX_CENTS (10^15).
-_MAX_DIGITS = 17
+# Amounts are clipped just above MAX_CENTS before scaling, so x 100 never overflows Decimal(38, 2).
+_CLIP_DOLLARS = Decimal(MAX_CENTS // 100 + 1)
+_MAX_DOLLARS = Decimal(MAX_CENTS) / 100
 
 
 def money_text_ok(expr: pl.Expr) -> pl.Expr:
@@ -24,24 +27,24 @@ def money_text_ok(expr: pl.Expr) -> pl.Expr:
 def cents(expr: pl.Expr) -> pl.Expr:
     """Dollars text to Int64 cents; null where the text is not money or is too large.
 
-    The dot is dropped ("1234.5" -> "12345") and the digits scaled by the decimals written:
-    none x 100, one x 10, two x 1. Only the last 18 characters are cast, so leading zeros never
-    overflow; more than 17 significant digits of cents is above MAX_CENTS anyway.
+    Text that passes MONEY_PATTERN has at most two decimals, so polars' exact decimal parse at
+    scale 2 loses nothing ("1234.5" -> 1234.50 -> x 100 = 123450); more than 38 digits parses to
+    null. The value is clipped at MAX_CENTS / 100 + 1 dollars before x 100 so the product always
+    fits, then anything above MAX_CENTS is null. No binary floating point anywhere.
     """
-    length = expr.str.len_bytes()
-    dot = expr.str.find(".", literal=True)
-    decimals = (length - dot - 1).fill_null(0)
-    digits = expr.str.replace(".", "", literal=True)
-    number = digits.str.slice(-18).cast(pl.Int64, strict=False)
-    scale = (decimals == 0).cast(pl.Int64) * 90 + (decimals <= 1).cast(pl.Int64) * 9 + 1  # 100, 10, 1
-    cents_digits = digits.str.strip_chars_start("0").str.len_bytes() + 2 - decimals
-    value = number * scale
-    return pl.when(money_text_ok(expr) & (cents_digits <= _MAX_DIGITS) & (value <= MAX_CENTS)).then(value)
+    dollars = expr.str.to_decimal(scale=2)
+    clipped = pl.min_horizontal(dollars, pl.lit(_CLIP_DOLLARS, pl.Decimal(38, 2)))
+    value = (clipped * 100).cast(pl.Int64)
+    return pl.when(money_text_ok(expr) & (value <= MAX_CENTS)).then(value).otherwise(pl.lit(None, pl.Int64))
 
 
 def money_not_too_large(expr: pl.Expr) -> pl.Expr:
-    """False only for well-formed money above MAX_CENTS (malformed text is reported elsewhere)."""
-    return ~money_text_ok(expr) | cents(expr).is_not_null()
+    """False only for well-formed money above MAX_CENTS (malformed text is reported elsewhere).
+
+    Well-formed money parses exactly at scale 2, or to null past 38 digits (too large as well).
+    """
+    within = (expr.str.to_decimal(scale=2) <= pl.lit(_MAX_DOLLARS, pl.Decimal(38, 2))).fill_null(False)
+    return ~money_text_ok(expr) | within
 
 
 def date(expr: pl.Expr) -> pl.Expr:

@@ -26,7 +26,13 @@ from paygo.payroll.columns import (
 from paygo.payroll.csvfile import FileProblem, read_payroll_csv
 from paygo.payroll.policies import PolicyBook
 from paygo.payroll import rules
-from schemas.payroll import DATAFRAME_CHECK_COLUMN, REASONS, validate_payroll_cells, validate_payroll_rows
+from schemas.payroll import (
+    DATAFRAME_CHECK_COLUMN,
+    REASONS,
+    cell_rules_hold,
+    validate_payroll_cells,
+    validate_payroll_rows,
+)
 
 TYPED_COLUMNS: tuple[str, ...] = (
     "row", "employer_fein", "policy_number", "payroll_run_id", "run_type", "pay_date",
@@ -58,10 +64,15 @@ class PayrollValidation:
 
 def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
     """Text cells to typed columns; a malformed cell becomes null (its error is reported apart)."""
+    return cells.lazy().select(typed_exprs()).collect()
+
+
+def typed_exprs() -> list[pl.Expr]:
+    """The expressions of `typed_rows`, for one lazy select that also runs the cell rules."""
     col = pl.col
     officer = col("is_officer").str.to_lowercase()
     valid_states = sorted(USPS_STATES - MONOPOLISTIC_STATES)
-    return cells.select(
+    return [
         "row",
         parse.fein(col("employer_fein")).alias("employer_fein"),
         "policy_number",
@@ -78,7 +89,7 @@ def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
         *[pl.when(col(c).is_null()).then(pl.lit(0, pl.Int64)).otherwise(parse.cents(col(c))).alias(c)
           for c in ZERO_DEFAULT_MONEY],
         parse.cents(col("overtime_premium")).alias("overtime_premium"),
-    )
+    ]
 
 
 def _cell_errors(cells: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
@@ -155,8 +166,11 @@ def validate_payroll_file(
         "row", pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
         pl.format("the record has {} fields; the header has {}", pl.col("fields"), pl.lit(len(raw.header))).alias("error"),
     )
-    cell_report = validate_payroll_cells(cells)
-    typed = typed_rows(cells)
+    # One lazy pass types every cell and evaluates every cell rule (common subexpressions such as
+    # a money column's pattern test and decimal parse are computed once for both).
+    both = cells.lazy().select(*typed_exprs(), cell_rules_hold(cells.columns).alias("_cells_hold")).collect()
+    typed = both.drop("_cells_hold")
+    cell_report = validate_payroll_cells(cells, holds=both["_cells_hold"])
     row_report = validate_payroll_rows(typed)
     rate_errors, rating = rules.rate_rows(typed, book)
     frames = [

@@ -1,0 +1,119 @@
+"""Pre-debit notice and debit date: an issued ach_debit invoice is scheduled, the employer told.
+
+Rule (NACHA CCD practice and our bank agreement; config `pre_debit_notice_banking_days`, default 2):
+the employer is told the amount, the date and the last four digits of the account before we debit;
+the debit date is the first banking day (paygo.calendar) at least N banking days after the notice.
+The invoice goes `issued -> scheduled` with a history row whose reason carries a machine-readable
+marker `[debit presentment=P date=YYYY-MM-DD bank_details_version=V]` (the schema has no debit-date
+column: see `debit_marker`); a re-presentment the returns side put back to `scheduled` gets its own
+notice and a `scheduled -> scheduled` row with the marker of its presentment. One outbox row per
+(invoice, presentment): key `pre_debit_notice:<invoice number>:<presentment>`.
+Worked example: notice on Tuesday 2026-11-24, N = 2 -> Wednesday 25th is 1, Thursday 26th is
+Thanksgiving, Friday 27th is 2: debit date 2026-11-27.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from paygo.billing.money import format_cents
+from paygo.calendar import add_banking_days, is_banking_day, next_banking_day
+from paygo.config import BankSettings
+from paygo.db.crypto import mask
+from paygo.db.models import AchEntry, Employer, Invoice, InvoiceStatusChange, Notification
+
+ACTOR = "paygo.ach.schedule"
+MARKER = re.compile(r"\[debit presentment=(\d) date=(\d{4}-\d{2}-\d{2}) bank_details_version=(\d+)\]")
+
+
+@dataclass(frozen=True)
+class DebitMarker:
+    presentment: int
+    debit_date: date
+    bank_details_version: int
+
+    def text(self) -> str:
+        return (f"[debit presentment={self.presentment} date={self.debit_date.isoformat()} "
+                f"bank_details_version={self.bank_details_version}]")
+
+
+@dataclass(frozen=True)
+class ScheduledDebit:
+    invoice_number: str
+    presentment: int
+    debit_date: date
+    amount_cents: int  # signed: negative is a refund credit
+    account_last4: str
+
+
+def debit_date(notice_date: date, notice_banking_days: int) -> date:
+    """The first banking day at least `notice_banking_days` banking days after the notice date."""
+    d = add_banking_days(notice_date, notice_banking_days)
+    return d if is_banking_day(d) else next_banking_day(d)
+
+
+def next_presentment(session: Session, invoice_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(AchEntry).where(AchEntry.invoice_id == invoice_id))) + 1
+
+
+def debit_marker(session: Session, invoice_id: int) -> DebitMarker | None:
+    """The marker of the latest `-> scheduled` history row, if it carries one."""
+    reason = session.scalar(
+        select(InvoiceStatusChange.reason)
+        .where(InvoiceStatusChange.invoice_id == invoice_id, InvoiceStatusChange.to_status == "scheduled")
+        .order_by(InvoiceStatusChange.id.desc()).limit(1)
+    )
+    match = MARKER.search(reason or "")
+    if match is None:
+        return None
+    return DebitMarker(int(match[1]), date.fromisoformat(match[2]), int(match[3]))
+
+
+def notice_text(invoice: Invoice, employer: Employer, when: date) -> tuple[str, str]:
+    kind = "debit" if invoice.total_cents > 0 else "refund credit"
+    amount = format_cents(abs(invoice.total_cents))
+    subject = f"Premium {kind} of ${amount} on {when.isoformat()} for invoice {invoice.number}"
+    body = (f"Dear {employer.name},\n\nWe will initiate an ACH {kind} of ${amount} for invoice {invoice.number} "
+            f"with an effective date of {when.isoformat()}, to your {employer.bank_account_type} account "
+            f"{mask(employer.bank_account_last4 or '')}.\n")
+    return subject, body
+
+
+def schedule_debits(session: Session, *, today: date, settings: BankSettings) -> list[ScheduledDebit]:
+    """Schedule every issued ach_debit invoice (and re-presentments lacking a notice); caller commits."""
+    when = debit_date(today, settings.pre_debit_notice_banking_days)
+    rows = session.execute(
+        select(Invoice, Employer).join(Employer, Employer.id == Invoice.employer_id)
+        .where(Invoice.payment_method == "ach_debit", Invoice.status.in_(("issued", "scheduled")),
+               Invoice.total_cents != 0, Employer.authorization_status == "active",
+               Employer.bank_routing.is_not(None))
+        .order_by(Invoice.id)
+    ).all()
+    done: list[ScheduledDebit] = []
+    for invoice, employer in rows:
+        presentment = next_presentment(session, invoice.id)
+        if invoice.status == "scheduled":
+            marker = debit_marker(session, invoice.id)
+            if marker is not None and marker.presentment == presentment:
+                continue  # already noticed for this presentment
+        if presentment > 3:
+            continue  # the returns side fails such an invoice; never a fourth presentment
+        key = f"pre_debit_notice:{invoice.number}:{presentment}"
+        if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+            continue
+        subject, body = notice_text(invoice, employer, when)
+        session.add(Notification(idempotency_key=key, kind="pre_debit_notice",
+                                 recipient=employer.email or f"employer:{employer.fein}", subject=subject, body=body))
+        marker = DebitMarker(presentment, when, employer.bank_details_version)
+        session.add(InvoiceStatusChange(invoice_id=invoice.id, from_status=invoice.status, to_status="scheduled",
+                                        changed_by=ACTOR, reason=f"pre-debit notice sent {today.isoformat()} {marker.text()}"))
+        invoice.status = "scheduled"
+        done.append(ScheduledDebit(invoice.number, presentment, when, invoice.total_cents,
+                                   employer.bank_account_last4 or ""))
+    session.flush()
+    return done

@@ -1,0 +1,238 @@
+"""Settlement: an ACH debit with no return two banking days after its effective date is settled.
+
+Rule (NACHA return timeframe: most returns arrive within 2 banking days of settlement; Audit1
+billing guide "Settlement — funds collected and credited to carrier wallet"; domain.md invariant 7):
+only then does the money become the carrier's. Per entry, in one database transaction:
+`debit_settled` (cash at bank / ACH in transit), `premium_to_carrier` (the premium less the
+carrier-paid fee to the carrier's wallet, both fees to platform revenue), the entry `settled`, the
+invoice `paid` (history row) and a `payment_confirmation` notification. Idempotency keys are per
+entry: `debit_settled:<inv>:<n>` and `premium_to_carrier:<inv>` (presentment 1) or
+`premium_to_carrier:<inv>:<n>` (a re-presentment), so a re-presentment that settles after a late
+clawback credits the wallet again. The carrier fee: percentage model -> percentage_fee_cents(P,
+rate) (half away from zero); the cycle-based fee F was paid by the employer on the invoice;
+flat and setup fees are charged outside settlement (`carrier_fee`).
+Worked example: INV-1 premium 2715 + cycle fee 150 = 2865 debited on Tue 2025-03-18, carrier
+`acme` at 5%: settle(today=Thu 2025-03-20) -> cash_at_bank +2865, carrier_wallet:acme -2579
+(2715 - 136), platform_fees -286 (136 + 150); settle(today=Wed 2025-03-19) settles nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from paygo.billing.money import round_half_away
+from paygo.calendar import add_banking_days
+from paygo.db.models import (
+    AchEntry,
+    BillingSetting,
+    Employer,
+    Invoice,
+    InvoiceStatusChange,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Policy,
+)
+from paygo.ledger import posting
+from paygo.ledger.repo import IdempotencyConflict, _account_id
+from paygo.notifications.messages import Facts, compose
+from paygo.notifications.outbox import enqueue
+
+SETTLEMENT_BANKING_DAYS = 2
+CHUNK = 5000
+
+
+def percentage_fee(settled_premium_cents: int, rate_text: str) -> int:
+    """The billing engineer's `paygo.billing.fees.percentage_fee_cents` when present, else the same rule."""
+    try:
+        from paygo.billing.fees import percentage_fee_cents
+    except ImportError:  # fees.py not merged yet: same rule, rounded half away from zero
+        return round_half_away(Decimal(settled_premium_cents) * Decimal(rate_text))
+    return percentage_fee_cents(settled_premium_cents, rate_text)
+
+
+def premium_to_carrier_key(invoice_number: str, presentment: int) -> str:
+    return f"premium_to_carrier:{invoice_number}" + ("" if presentment == 1 else f":{presentment}")
+
+
+def premium_to_carrier_txn(invoice_number: str, presentment: int, carrier_id: str, premium_cents: int,
+                           carrier_fee_cents: int, employer_fee_cents: int, on: date) -> posting.Transaction:
+    txn = posting.premium_to_carrier(invoice_number, carrier_id, premium_cents, carrier_fee_cents,
+                                     employer_fee_cents, on)
+    return replace(txn, idempotency_key=premium_to_carrier_key(invoice_number, presentment))
+
+
+def post_many(session: Session, txns: Sequence[posting.Transaction]) -> int:
+    """Post many transactions with a few bulk statements; idempotent per key like `repo.post`.
+
+    A key already stored with the same content is skipped; with other content it raises
+    IdempotencyConflict. Reversals (`reverses`) are not handled here: use `repo.post`.
+    Returns how many transactions were written. (Belongs in paygo/ledger/repo.py.)
+    """
+    wanted: dict[str, posting.Transaction] = {}
+    for t in txns:
+        if t.reverses is not None:
+            raise ValueError("post_many does not post reversals")
+        if t.idempotency_key in wanted and wanted[t.idempotency_key].content_sha256 != t.content_sha256:
+            raise IdempotencyConflict(f"{t.idempotency_key}: two contents in one batch")
+        wanted[t.idempotency_key] = t
+    keys = list(wanted)
+    for i in range(0, len(keys), CHUNK):
+        for key, sha in session.execute(
+            select(LedgerTransaction.idempotency_key, LedgerTransaction.content_sha256)
+            .where(LedgerTransaction.idempotency_key.in_(keys[i : i + CHUNK]))
+        ):
+            if sha != wanted[key].content_sha256:
+                raise IdempotencyConflict(f"{key}: already posted with different content")
+            del wanted[key]
+    if not wanted:
+        return 0
+    codes = sorted({e.account for t in wanted.values() for e in t.entries})
+    ids = dict(session.execute(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(codes))).all())
+    missing = [c for c in codes if c not in ids]
+    if missing:
+        try:
+            with session.begin_nested():
+                conn = session.connection()
+                conn.execute(LedgerAccount.__table__.insert(),
+                             [{"code": c, "kind": posting.account_kind(c)} for c in missing])
+            ids.update(session.execute(select(LedgerAccount.code, LedgerAccount.id)
+                                       .where(LedgerAccount.code.in_(missing))).all())
+        except IntegrityError:  # another session created some: one at a time
+            for c in missing:
+                ids[c] = _account_id(session, c)
+    conn = session.connection()
+    rows = conn.execute(
+        LedgerTransaction.__table__.insert().returning(LedgerTransaction.id, LedgerTransaction.idempotency_key),
+        [{"idempotency_key": t.idempotency_key, "kind": t.kind, "description": t.description,
+          "effective_date": t.effective_date, "content_sha256": t.content_sha256,
+          "created_at": datetime.now(timezone.utc)} for t in wanted.values()],
+    ).all()
+    txn_id = {key: tid for tid, key in rows}
+    conn.execute(LedgerEntry.__table__.insert(), [
+        {"transaction_id": txn_id[t.idempotency_key], "account_id": ids[e.account], "amount_cents": e.amount_cents}
+        for t in wanted.values() for e in t.entries
+    ])
+    return len(wanted)
+
+
+def update_by_id(session: Session, model, rows: Sequence[dict]) -> None:
+    """Core executemany UPDATE ... WHERE id = :id for rows of {"id": .., column: value, ...} (same keys)."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [k for k in rows[0] if k != "id"]
+    stmt = (table.update().where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns}))
+    session.connection().execute(stmt, [{f"_{k}": v for k, v in r.items()} for r in rows])
+
+
+def set_invoice_statuses(session: Session, changes: Sequence[tuple[int, str, str, str]], changed_by: str) -> None:
+    """Bulk (invoice id, from status, to status, reason): update the invoices and add history rows."""
+    changes = [c for c in changes if c[1] != c[2]]
+    if not changes:
+        return
+    update_by_id(session, Invoice, [{"id": i, "status": to} for i, _, to, _ in changes])
+    now = datetime.now(timezone.utc)
+    session.connection().execute(InvoiceStatusChange.__table__.insert(), [
+        {"invoice_id": i, "from_status": fr, "to_status": to, "changed_by": changed_by, "reason": why,
+         "changed_at": now}
+        for i, fr, to, why in changes
+    ])
+
+
+def billing_fee_lookup(session: Session) -> tuple[dict[int, BillingSetting], dict[str, BillingSetting]]:
+    """(per-policy overrides by policy id, carrier defaults by carrier id)."""
+    per_policy: dict[int, BillingSetting] = {}
+    per_carrier: dict[str, BillingSetting] = {}
+    for b in session.scalars(select(BillingSetting)):
+        if b.policy_id is None:
+            per_carrier[b.carrier_id] = b
+        else:
+            per_policy[b.policy_id] = b
+    return per_policy, per_carrier
+
+
+def carrier_fee_cents(setting: BillingSetting | None, premium_cents: int) -> int:
+    """The fee taken out of this settled premium: only the percentage model takes one at settlement."""
+    if setting is None or setting.fee_type != "percentage" or setting.fee_rate is None:
+        return 0
+    return percentage_fee(premium_cents, setting.fee_rate)
+
+
+@dataclass(frozen=True)
+class CarrierTotal:
+    carrier_id: str
+    entries: int
+    debited_cents: int  # what the employers' debits brought in
+    premium_cents: int
+    carrier_fee_cents: int
+    employer_fee_cents: int
+
+    @property
+    def wallet_cents(self) -> int:
+        return self.premium_cents - self.carrier_fee_cents
+
+
+@dataclass(frozen=True)
+class SettlementResult:
+    settled: int
+    total_cents: int
+    by_carrier: tuple[CarrierTotal, ...]
+
+
+def _due(effective: date, today: date, cache: dict[date, bool]) -> bool:
+    if effective not in cache:
+        cache[effective] = add_banking_days(effective, SETTLEMENT_BANKING_DAYS) <= today
+    return cache[effective]
+
+
+def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle") -> SettlementResult:
+    """Settle every in-flight entry whose return window has passed; the caller commits."""
+    rows = session.execute(
+        select(AchEntry.id, AchEntry.presentment, AchEntry.amount_cents, AchEntry.effective_date,
+               AchEntry.account_last4, Invoice.id, Invoice.number, Invoice.status, Invoice.premium_cents,
+               Invoice.employer_fee_cents, Invoice.policy_id, Policy.carrier_id, Employer.name, Employer.email)
+        .join(Invoice, Invoice.id == AchEntry.invoice_id)
+        .join(Policy, Policy.id == Invoice.policy_id)
+        .join(Employer, Employer.id == Invoice.employer_id)
+        .where(AchEntry.status == "in_flight", AchEntry.effective_date <= today)
+        .order_by(AchEntry.id)
+    ).all()
+    cache: dict[date, bool] = {}
+    due = [r for r in rows if _due(r.effective_date, today, cache)]
+    per_policy, per_carrier = billing_fee_lookup(session)
+    txns: list[posting.Transaction] = []
+    messages = []
+    invoice_changes = []
+    totals: dict[str, list[int]] = {}
+    now = datetime.now(timezone.utc)
+    for r in due:
+        (entry_id, n, amount, _eff, last4, inv_id, number, inv_status, premium, emp_fee, policy_id, carrier,
+         emp_name, email) = r
+        setting = per_policy.get(policy_id) or per_carrier.get(carrier)
+        fee = carrier_fee_cents(setting, premium)
+        txns.append(posting.debit_settled(number, n, amount, today))
+        if premium > 0:
+            txns.append(premium_to_carrier_txn(number, n, carrier, premium, fee, emp_fee, today))
+        invoice_changes.append((inv_id, inv_status, "paid", f"ACH debit presentment {n} settled"))
+        messages.append(compose("payment_confirmation", Facts(emp_name, email or "", number, amount, last4, n),
+                                f"payment_confirmation:{number}:{n}"))
+        t = totals.setdefault(carrier, [0, 0, 0, 0, 0])
+        for i, v in enumerate((1, amount, premium, fee, emp_fee)):
+            t[i] += v
+    if due:
+        update_by_id(session, AchEntry, [{"id": r[0], "status": "settled", "settled_at": now} for r in due])
+        post_many(session, txns)
+        set_invoice_statuses(session, invoice_changes, changed_by)
+        enqueue(session, messages)
+        session.expire_all()  # bulk updates bypassed the identity map
+    by_carrier = tuple(CarrierTotal(c, *v) for c, v in sorted(totals.items()))
+    return SettlementResult(len(due), sum(c.debited_cents for c in by_carrier), by_carrier)

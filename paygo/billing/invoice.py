@@ -1,0 +1,170 @@
+"""Invoices, pure: lines, totals, due dates, corrections and cumulative-to-date rounding.
+
+Rules (domain.md "Rounding" and "Invariants"; spec/payroll-file.md "Runs"; seeds/000, seeds/004):
+- An invoice bills one (policy, payroll run): one premium line per (state, class code), plus the
+  cycle-based fee line when the policy's billing model has one. total = premium + fee.
+- A correction of a run whose invoice is not yet debited (issued, scheduled) voids it and
+  reissues; once debited (in_flight, paid) an adjustment invoice bills the difference: a charge
+  when premium went up, a credit (negative total) when it went down. The latest run is final.
+- Payment: `ach_debit` is due on the later of the pay date and the bill date; `remit` (the
+  payroll company pays) is billed on one consolidated bill per company and calendar month of the
+  pay date, dated the month's last day and due 30 days later (1099Policy: "due within 30 days of
+  the bill date").
+- Cumulative-to-date rounding (a per-policy option): a (state, class) line bills
+  round(exact premium of the policy year so far) - premium already billed, so the cycles add up
+  to the annual figure to the cent. Worked example (domain.md): 26 biweekly cycles of $1,234.56
+  at 0.37: each cycle is 456.7872 cents; per-cycle rounding bills 26 x 457 = 11,882 cents,
+  cumulative bills 11,876 = round(26 x 456.7872 = 11,876.4672).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+REMIT_DAYS = 30
+UNDEBITED = ("issued", "scheduled")
+DEBITED = ("in_flight", "paid")
+# Allowed status changes (each one is a history row); void only before any debit.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "issued": ("scheduled", "in_flight", "void"),
+    "scheduled": ("issued", "in_flight", "void"),
+    "in_flight": ("paid", "failed", "scheduled"),
+    "failed": ("scheduled", "in_flight"),
+    "paid": (),
+    "void": (),
+}
+
+
+class InvoiceRuleError(ValueError):
+    """An invoice operation the rules forbid (an illegal status change, ...)."""
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    """One line to bill: premium per (state, class), a fee, or an adjustment difference."""
+
+    kind: str  # premium | fee | adjustment
+    description: str
+    amount_cents: int
+    state: str | None = None
+    class_code: str | None = None
+    auditable_cents: int | None = None
+    net_rate: str | None = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A premium line as priced (per-cycle rounding) for one (state, class) of the run."""
+
+    state: str
+    class_code: str
+    auditable_cents: int
+    net_rate: str
+    premium_cents: int
+
+
+def exact_premium(auditable_cents: int, net_rate: str) -> Decimal:
+    """auditable x rate / 100, exact: (123456, "0.37") -> 456.7872."""
+    return Decimal(auditable_cents) * Decimal(net_rate) / 100
+
+
+def round_half_away(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def cumulative_bill_cents(earlier_exact: Decimal, line_exact: Decimal, already_billed_cents: int) -> int:
+    """What a line bills under cumulative rounding: round(earlier + this) - already billed."""
+    return round_half_away(earlier_exact + line_exact) - already_billed_cents
+
+
+def cumulative_series(lines: Sequence[tuple[int, str]]) -> list[int]:
+    """Cents billed per cycle for successive (auditable_cents, net_rate) of one (state, class)."""
+    exact, billed, out = Decimal(0), 0, []
+    for cents, rate in lines:
+        line = exact_premium(cents, rate)
+        amount = cumulative_bill_cents(exact, line, billed)
+        exact += line
+        billed += amount
+        out.append(amount)
+    return out
+
+
+def premium_drafts(lines: Iterable[PricedLine], amounts: dict[tuple[str, str], int] | None = None) -> list[LineDraft]:
+    """Premium lines in (state, class) code-point order; `amounts` overrides the billed cents
+    (cumulative rounding), else each line bills its own rounded premium."""
+    out = []
+    for ln in sorted(lines, key=lambda x: (x.state, x.class_code)):
+        amount = ln.premium_cents if amounts is None else amounts[(ln.state, ln.class_code)]
+        out.append(LineDraft("premium", f"{ln.state} class {ln.class_code} at {ln.net_rate} per $100", amount,
+                             ln.state, ln.class_code, ln.auditable_cents, ln.net_rate))
+    return out
+
+
+def fee_draft(fee_cents: int) -> list[LineDraft]:
+    """The cycle-based fee line, or nothing when the fee is 0."""
+    return [LineDraft("fee", "Platform fee per payroll cycle", fee_cents)] if fee_cents else []
+
+
+def adjustment_drafts(previous: Iterable[LineDraft], new: Iterable[LineDraft]) -> list[LineDraft]:
+    """Per (state, class) difference new - previous premium, zero differences dropped."""
+    prev = {(d.state, d.class_code): d for d in previous if d.kind in ("premium", "adjustment")}
+    now = {(d.state, d.class_code): d for d in new if d.kind == "premium"}
+    out = []
+    for key in sorted(set(prev) | set(now), key=lambda k: (k[0] or "", k[1] or "")):
+        before = prev[key].amount_cents if key in prev else 0
+        after = now[key].amount_cents if key in now else 0
+        if after != before:
+            ref = now.get(key) or prev[key]
+            out.append(LineDraft("adjustment", f"{key[0]} class {key[1]}: {before} -> {after} cents",
+                                 after - before, key[0], key[1], ref.auditable_cents if key in now else 0,
+                                 ref.net_rate))
+    return out
+
+
+def totals(drafts: Iterable[LineDraft]) -> tuple[int, int, int]:
+    """(premium_cents, employer_fee_cents, total_cents) of the lines: total = premium + fee."""
+    drafts = list(drafts)
+    fee = sum(d.amount_cents for d in drafts if d.kind == "fee")
+    premium = sum(d.amount_cents for d in drafts if d.kind != "fee")
+    return premium, fee, premium + fee
+
+
+def correction_action(status: str) -> str:
+    """What a correction does to the run's earlier invoice: 'void_and_reissue' or 'adjust'."""
+    if status in UNDEBITED:
+        return "void_and_reissue"
+    if status in DEBITED:
+        return "adjust"
+    raise InvoiceRuleError(f"an invoice in status {status!r} cannot be corrected")
+
+
+def check_transition(from_status: str, to_status: str) -> None:
+    if to_status not in TRANSITIONS.get(from_status, ()):
+        raise InvoiceRuleError(f"an invoice cannot go from {from_status} to {to_status}")
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    """First and last day of `day`'s calendar month."""
+    first = day.replace(day=1)
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def due_date(payment_method: str, pay_date: date, bill_date: date) -> date:
+    """ach_debit: the later of pay date and bill date; remit: 30 days after the month's bill date."""
+    if payment_method == "remit":
+        return remit_bill_date(pay_date) + timedelta(days=REMIT_DAYS)
+    return max(pay_date, bill_date)
+
+
+def remit_bill_date(pay_date: date) -> date:
+    """The consolidated remit bill of a pay date's month is dated the month's last day."""
+    return month_bounds(pay_date)[1]
+
+
+def payment_method(company: str, employer: str | None, policy: str | None) -> str:
+    """Most specific wins (1099Policy withhold_premium: organization < contractor < job)."""
+    return policy or employer or company

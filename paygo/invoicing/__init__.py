@@ -1,0 +1,1 @@
+"""The database side of invoices: issuing, voiding, status history, PDFs, remit bills, reports."""

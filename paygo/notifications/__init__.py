@@ -1,0 +1,1 @@
+"""Employer notifications: outbox rows written with the business change, delivered afterwards."""

@@ -1,0 +1,44 @@
+"""Pins `paygo ach originate --date`: it prints the file, the entries with ****last4 only, and held
+invoices; a second run sends nothing new."""
+
+import os
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+from sqlalchemy.orm import Session
+
+from ach_factories import ACCOUNTS, add_employer, add_invoice
+from paygo.db.crypto import AccountCipher
+from paygo.db.session import make_engine
+
+
+def test_cli_prints_entries_masked(tmp_path, sqlite_template):
+    import shutil
+
+    db = tmp_path / "paygo.db"
+    shutil.copyfile(sqlite_template, db)
+    key = Fernet.generate_key()
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        emp = add_employer(s, AccountCipher([key]), "111111111")
+        add_invoice(s, emp, "INV-1", 2715)
+        s.commit()
+    engine.dispose()
+    env = {**os.environ, "PAYGO_HOME": str(tmp_path / "home"), "PAYGO_DATABASE_URL": f"sqlite:///{db}",
+           "PAYGO_ACCOUNT_KEY": key.decode(), "PAYGO_BANK_DIR": str(tmp_path / "bank")}
+    run = lambda: subprocess.run([sys.executable, "-m", "paygo.cli", "ach", "originate", "--date", "2026-11-25"],  # noqa: E731
+                                 env=env, capture_output=True, text=True, cwd=tmp_path)
+    first = run()
+    assert first.returncode == 0, first.stderr
+    # notice on the 25th: debit date 2 banking days later = Mon 30th (Thanksgiving, weekend), not due yet
+    assert "notice: INV-1 presentment 1 $27.15 on 2026-11-30 to ****6789" in first.stdout
+    assert "no new file: nothing due" in first.stdout
+    second = subprocess.run([sys.executable, "-m", "paygo.cli", "ach", "originate", "--date", "2026-11-27"],
+                            env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert "PAYGO-20261127-A.ach: 1 entries, debits $27.15" in second.stdout, second.stdout + second.stderr
+    assert "Bay Bakery  INV-1  $27.15  ****6789  effective 2026-11-30" in second.stdout
+    assert ACCOUNTS["checking"] not in first.stdout + second.stdout
+    third = subprocess.run([sys.executable, "-m", "paygo.cli", "ach", "originate", "--date", "2026-11-27"],
+                           env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert "no new file: nothing due" in third.stdout
