@@ -4,28 +4,47 @@ import dagster as dg
 import polars as pl
 
 from paygo.billing.money import format_cents
-from paygo.billing.premium import price_payroll
+from paygo.billing.premium import PricedPayroll, PricingError, price_payroll
+from paygo.ingest import ytd_for
+from paygo.payroll.validate import PayrollValidation
 from pipelines.partitions import payroll_files
+from pipelines.resources import PaygoDatabase
 
 
-@dg.asset(partitions_def=payroll_files, group_name="premiums")
-def premium_lines(context: dg.AssetExecutionContext, payroll_file_lines: pl.DataFrame):
-    """Premium lines of one accepted payroll file, in integer cents, rounded once per line."""
-    priced = price_payroll(payroll_file_lines)
-    lines = priced.lines
+@dg.asset(partitions_def=payroll_files, backfill_policy=dg.BackfillPolicy.single_run(), group_name="premiums")
+def premium_lines(context: dg.AssetExecutionContext, payroll_file_lines: dict, database: PaygoDatabase):
+    """Premium lines of each accepted payroll file, in integer cents, rounded once per line."""
+    priced: dict[str, PricedPayroll | None] = {}
+    with database.session() as session:
+        for key, validation in payroll_file_lines.items():
+            validation: PayrollValidation
+            if not validation.accepted:
+                priced[key] = None  # rejected: nothing downstream for this file
+                continue
+            rows = validation.rated_rows
+            try:
+                priced[key] = price_payroll(rows, ytd_for(session, rows))
+            except PricingError as exc:
+                context.log.error(f"{key}: {exc}")
+                priced[key] = None
+    done = [p for p in priced.values() if p is not None]
+    lines = pl.concat([p.lines for p in done]) if done else None
+    total = sum(p.total_premium_cents for p in done)
     return dg.Output(
-        lines,
+        priced,
         metadata={
-            "line_count": lines.height,
-            "total_premium_cents": priced.total_premium_cents,
-            "total_premium": format_cents(priced.total_premium_cents),
-            "total_auditable_cents": int(lines["auditable_cents"].sum()) if lines.height else 0,
-            "lines": dg.MetadataValue.md(_lines_table(lines)),
+            "files_priced": len(done),
+            "files_skipped": len(priced) - len(done),
+            "line_count": 0 if lines is None else lines.height,
+            "total_premium_cents": total,
+            "total_premium": format_cents(total),
+            "total_auditable_cents": 0 if lines is None else int(lines["auditable_cents"].sum()),
+            "lines": dg.MetadataValue.md(lines_table(lines) if lines is not None else "no lines"),
         },
     )
 
 
-def _lines_table(lines: pl.DataFrame, limit: int = 30) -> str:
+def lines_table(lines: pl.DataFrame, limit: int = 30) -> str:
     head = "| policy | run | state | class | auditable | rate | premium |\n|---|---|---|---|---:|---:|---:|\n"
     rows = [
         f"| {r['policy_number']} | {r['payroll_run_id']} | {r['state']} | {r['class_code']} | "

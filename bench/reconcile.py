@@ -96,6 +96,8 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=1_000_000)
     ap.add_argument("--returns", type=int, default=100_000)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--cache-mb", type=int, default=0,
+                    help="SQLite page cache for the reconcile connection (default: SQLite's 2 MB)")
     args = ap.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="paygo-bench-reconcile-"))
     db_path = folder / "bench.db"
@@ -106,6 +108,10 @@ def main() -> None:
     print(f"setup: {args.entries:,} entries, return file {len(data):,} bytes, {len(items):,} returns "
           f"in {time.perf_counter() - t0:.1f} s")
     engine = make_engine(f"sqlite:///{db_path}")
+    if args.cache_mb:
+        from sqlalchemy import event
+
+        event.listen(engine, "connect", lambda c, _r: c.execute(f"PRAGMA cache_size=-{args.cache_mb * 1024}"))
     with Session(engine) as session:
         start = time.perf_counter()
         r = reconcile_return_file(session, data, name="bench.ach", received_on=RECEIVED)

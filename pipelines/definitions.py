@@ -2,15 +2,28 @@
 
 import dagster as dg
 
-from assets import ingest, premiums
-from pipelines.jobs import ingest_payroll_file_job
+from assets import ach, ingest, invoices, premiums, returns, settlement
+from pipelines import checks, jobs, schedules
 from pipelines.resources_by_deployment import resources_for_deployment
-from pipelines.sensors import new_payroll_files_sensor
+from pipelines.sensors import ach_return_files_sensor, new_payroll_files_sensor
+
+ASSET_MODULES = [ingest, premiums, invoices, ach, returns, settlement]
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, premiums]),
-    asset_checks=dg.load_asset_checks_from_modules([ingest, premiums]),
-    jobs=[ingest_payroll_file_job],
-    sensors=[new_payroll_files_sensor],
+    assets=dg.load_assets_from_modules(ASSET_MODULES),
+    asset_checks=dg.load_asset_checks_from_modules([*ASSET_MODULES, checks]),
+    jobs=[
+        jobs.ingest_payroll_files_job,
+        jobs.originate_ach_debits_job,
+        jobs.reconcile_ach_returns_job,
+        jobs.settle_ach_debits_job,
+        jobs.carrier_statements_job,
+    ],
+    schedules=[
+        schedules.originate_ach_debits_schedule,
+        schedules.settle_ach_debits_schedule,
+        schedules.carrier_statements_schedule,
+    ],
+    sensors=[new_payroll_files_sensor, ach_return_files_sensor],
     resources=resources_for_deployment(),
 )

@@ -154,9 +154,10 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 
 def due_date(payment_method: str, pay_date: date, bill_date: date) -> date:
-    """ach_debit: the later of pay date and bill date; remit: 30 days after the month's bill date."""
+    """ach_debit: the later of pay date and bill date; remit: 30 days after the consolidated bill's
+    date, the later of the pay date's month end and the bill date (a late file is never past due)."""
     if payment_method == "remit":
-        return remit_bill_date(pay_date) + timedelta(days=REMIT_DAYS)
+        return max(remit_bill_date(pay_date), bill_date) + timedelta(days=REMIT_DAYS)
     return max(pay_date, bill_date)
 
 

@@ -108,9 +108,10 @@ def remit_bill_documents(session: Session) -> list[d.InvoiceDocument]:
         items = tuple(d.RemitBillItem(inv.number, d.Employer(emp.name, emp.fein), pol.number, carrier.name,
                                       run.payroll_run_id, run.pay_date, inv.total_cents)
                       for inv, run, emp, pol, carrier, _ in rows)
+        bill_date = max([last, *(inv.issued_at.date() for inv, *_ in rows)])
         docs.append(d.InvoiceDocument(
             invoice_number=f"REMIT-{company_id}-{first:%Y-%m}", kind=d.InvoiceKind.CONSOLIDATED_REMIT_BILL,
-            status=d.InvoiceStatus.ISSUED, issue_date=last, due_date=last + timedelta(days=REMIT_DAYS),
+            status=d.InvoiceStatus.ISSUED, issue_date=bill_date, due_date=bill_date + timedelta(days=REMIT_DAYS),
             payroll_company=rows[0][5].name, total_cents=sum(i.total_cents for i in items),
             payment=d.Payment(d.PaymentMethod.REMIT), billing_period=d.Period(first, last), remit_items=items))
     return docs

@@ -46,7 +46,7 @@ def test_two_processes_same_file_one_set_of_invoices(postgres_cluster, postgres_
         s.commit()
     engine.dispose()
     data = (FIXTURES / "acme_2025-03-14.csv").read_bytes()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # fork after polars started its threads can deadlock
     barrier, results = ctx.Barrier(2), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(url, tmp_path, data, barrier, results)) for _ in range(2)]
     for p in procs:

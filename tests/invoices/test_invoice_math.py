@@ -70,6 +70,7 @@ def test_totals_are_premium_plus_fee():
     ("ach_debit", date(2025, 3, 14), date(2025, 3, 17), date(2025, 3, 17)),
     ("remit", date(2025, 3, 14), date(2025, 3, 15), date(2025, 4, 30)),      # bill 2025-03-31 + 30 days
     ("remit", date(2024, 2, 10), date(2024, 2, 10), date(2024, 3, 30)),      # leap February: 02-29 + 30
+    ("remit", date(2025, 3, 14), date(2025, 5, 2), date(2025, 6, 1)),        # a late file: billed 05-02 + 30
 ])
 def test_due_dates(method, pay, bill, due):
     assert inv.due_date(method, pay, bill) == due

@@ -84,6 +84,7 @@ def test_commands_ingest_list_report(tmp_path, monkeypatch, capsys):
     assert main(["ingest", str(FIXTURES / "acme_bad_class.csv"), "--company", "acme-payroll"]) == 1
     assert "row 1, class_code" in capsys.readouterr().out
     assert main(["ingest", payroll, "--company", "nobody"]) == 0  # same bytes: duplicate before the company check
+    assert "already ingested" in capsys.readouterr().out
     assert main(["invoices", "--status", "issued", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [r["number"] for r in listed] == ["INV-000001", "INV-000002", "INV-000003"]

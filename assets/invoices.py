@@ -1,0 +1,82 @@
+"""Invoice assets: each accepted payroll file billed (runs, premium lines, invoices, ledger) in one
+transaction by `paygo.ingest`, then its PDFs written and the inbox file archived or rejected."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from paygo.billing.money import format_cents
+from paygo.ingest import IngestResult, ingest_payroll_file
+from paygo.invariants import invoice_counts
+from paygo.invoicing.pdfs import write_invoice_pdfs
+from paygo.payroll.reports import acknowledgement, rejection_report
+from pipelines.partitions import payroll_files
+from pipelines.resources import PaygoDatabase, PaygoHome, PayrollInbox
+
+
+@dg.asset(
+    partitions_def=payroll_files,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="invoices",
+    pool="money_out",
+)
+def invoices(
+    context: dg.AssetExecutionContext,
+    raw_payroll_files: dict,
+    premium_lines: dict,
+    database: PaygoDatabase,
+    home: PaygoHome,
+    inbox: PayrollInbox,
+):
+    """Invoices for each payroll file, stored with its runs and premium lines in one transaction."""
+    results: dict[str, IngestResult] = {}
+    for key, f in raw_payroll_files.items():
+        with database.session() as session:
+            results[key] = ingest_payroll_file(
+                session, f.data, company_id=f.company_id, original_name=f.name,
+                home=home.folder(), received_at=datetime.now(UTC), by="dagster invoices",
+            )
+        context.log.info(f"{key}: {results[key].status} {results[key].message}")
+    with database.session() as session:
+        pdfs = write_invoice_pdfs(session, home.folder())
+    # Only after the commit: move the remote file and tell the payroll company what happened.
+    outcomes = {}
+    for key, r in results.items():
+        name = raw_payroll_files[key].name
+        if r.status == "rejected":
+            outcomes[key] = (False, rejection_report(name, r.file_sha256, r.errors))
+        else:
+            outcomes[key] = (True, acknowledgement(name, r.file_sha256, r.status, r.invoices, r.billed_cents, r.message))
+    moved = inbox.finish(outcomes)
+    billed = sum(r.billed_cents for r in results.values())
+    return dg.Output(
+        {k: (r.status, r.invoices) for k, r in results.items()},
+        metadata={
+            "accepted": sum(r.status == "accepted" for r in results.values()),
+            "rejected": sum(r.status == "rejected" for r in results.values()),
+            "duplicates": sum(r.status == "duplicate" for r in results.values()),
+            "invoices_created": sum(len(r.invoices) for r in results.values()),
+            "billed_cents": billed,
+            "billed": format_cents(billed),
+            "pdfs_written": len(pdfs),
+            "files_moved": len(moved),
+            "invoices": dg.MetadataValue.md(
+                "| file | status | invoices | billed |\n|---|---|---|---:|\n"
+                + "\n".join(
+                    f"| {k} | {r.status} | {', '.join(r.invoices)} | {format_cents(r.billed_cents)} |"
+                    for k, r in sorted(results.items())
+                )
+            ),
+        },
+    )
+
+
+@dg.asset(group_name="invoices", deps=[invoices])
+def invoice_book(context: dg.AssetExecutionContext, database: PaygoDatabase) -> dg.MaterializeResult:
+    """All invoices by status, the state origination bills from (guarded by the billing checks)."""
+    with database.session() as session:
+        counts = invoice_counts(session)
+    return dg.MaterializeResult(
+        metadata={f"{status}_count": n for status, (n, _) in sorted(counts.items())}
+        | {f"{status}_cents": total for status, (_, total) in sorted(counts.items())}
+    )

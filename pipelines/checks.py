@@ -1,0 +1,41 @@
+"""Cross-asset invariants, each a database query in `paygo.invariants` or `paygo.ledger.repo`.
+
+The billing checks are blocking with severity ERROR on `invoice_book`, which `ach_debit_files`
+depends on: no NACHA file is built from a book whose invoices or ledger do not add up."""
+
+import dagster as dg
+
+from assets.invoices import invoice_book
+from paygo.invariants import invoices_not_matching_lines, runs_with_several_live_invoices
+from paygo.ledger.repo import unbalanced_transactions
+from pipelines.resources import PaygoDatabase
+
+
+def _result(violations: list, what: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=not violations,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"violations": len(violations), "first": dg.MetadataValue.json([list(map(str, v)) for v in violations[:20]]),
+                  "rule": what},
+    )
+
+
+@dg.asset_check(asset=invoice_book, blocking=True)
+def invoice_totals_equal_their_lines(database: PaygoDatabase) -> dg.AssetCheckResult:
+    """Every invoice's total equals the sum of its rounded lines."""
+    with database.session() as session:
+        return _result(invoices_not_matching_lines(session), "invoice total = sum of its lines")
+
+
+@dg.asset_check(asset=invoice_book, blocking=True)
+def one_live_invoice_per_payroll_run(database: PaygoDatabase) -> dg.AssetCheckResult:
+    """Exactly one live invoice per (policy, employer, payroll run)."""
+    with database.session() as session:
+        return _result(runs_with_several_live_invoices(session), "one live invoice per payroll run")
+
+
+@dg.asset_check(asset=invoice_book, blocking=True)
+def ledger_transactions_balance(database: PaygoDatabase) -> dg.AssetCheckResult:
+    """Every ledger transaction's entries sum to zero."""
+    with database.session() as session:
+        return _result([(k,) for k in unbalanced_transactions(session)], "every ledger transaction balances")
