@@ -145,6 +145,23 @@ def _ytd_from_db(session: Session, policy_numbers: list[str], excluded_runs: lis
         pl.col("ytd_cents").sum())
 
 
+def client_feins(session: Session, company_id: str) -> frozenset[str]:
+    """FEINs of the employers that are clients of the payroll company (the only ones it may bill)."""
+    return frozenset(session.scalars(select(m.Employer.fein).where(m.Employer.payroll_company_id == company_id)))
+
+
+def ytd_for(session: Session, rated: pl.DataFrame) -> pl.DataFrame:
+    """The year to date `price_payroll` needs for these rated rows, as ingest computes it: the capped
+    wages of every live run of their policies, except the runs a correction in them replaces."""
+    feins = sorted(set(rated["employer_fein"].to_list()))
+    employers = {e.fein: e for e in session.scalars(select(m.Employer).where(m.Employer.fein.in_(feins)))}
+    if set(employers) != set(feins):
+        return _ytd_from_db(session, sorted(set(rated["policy_number"].to_list())), [])
+    plan = _plan_runs(session, rated, employers)
+    replaced = [old.id for *_, old, _c in plan.new_runs if old is not None]
+    return _ytd_from_db(session, sorted(set(rated["policy_number"].to_list())), replaced)
+
+
 def _rejected(session: Session, *, sha: str, company_id: str, original_name: str, stored: str, size: int,
               received_at: datetime, rows: int, errors: list[PayrollError] | tuple[PayrollError, ...],
               fail_at: str | None) -> IngestResult:
@@ -189,9 +206,8 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
         return _duplicate(session, sha)
     if session.get(m.PayrollCompany, company_id) is None:
         raise IngestError(f"unknown payroll company {company_id!r}")
-    clients = session.scalars(select(m.Employer).where(m.Employer.payroll_company_id == company_id)).all()
     book = policy_book(session)
-    validation = validate_payroll_file(data, book, client_feins=frozenset(e.fein for e in clients))
+    validation = validate_payroll_file(data, book, client_feins=client_feins(session, company_id))
     stored = store_raw(home, sha, data)
     _check(fail_at, "raw_file")
     common = dict(sha=sha, company_id=company_id, original_name=original_name, stored=stored, size=len(data),

@@ -8,22 +8,29 @@ from pipelines.resources_by_deployment import resources_for_deployment
 from pipelines.sensors import ach_return_files_sensor, new_payroll_files_sensor
 
 ASSET_MODULES = [ingest, premiums, invoices, ach, returns, settlement]
+JOBS = [
+    jobs.ingest_payroll_files_job,
+    jobs.originate_ach_debits_job,
+    jobs.reconcile_ach_returns_job,
+    jobs.settle_ach_debits_job,
+    jobs.carrier_statements_job,
+]
 
-defs = dg.Definitions(
-    assets=dg.load_assets_from_modules(ASSET_MODULES),
-    asset_checks=dg.load_asset_checks_from_modules([*ASSET_MODULES, checks]),
-    jobs=[
-        jobs.ingest_payroll_files_job,
-        jobs.originate_ach_debits_job,
-        jobs.reconcile_ach_returns_job,
-        jobs.settle_ach_debits_job,
-        jobs.carrier_statements_job,
-    ],
-    schedules=[
-        schedules.originate_ach_debits_schedule,
-        schedules.settle_ach_debits_schedule,
-        schedules.carrier_statements_schedule,
-    ],
-    sensors=[new_payroll_files_sensor, ach_return_files_sensor],
-    resources=resources_for_deployment(),
-)
+
+def build_definitions(resources: dict) -> dg.Definitions:
+    """The whole graph with the given resources (the demo and tests pass their own)."""
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        asset_checks=dg.load_asset_checks_from_modules([*ASSET_MODULES, checks]),
+        jobs=JOBS,
+        schedules=[
+            schedules.originate_ach_debits_schedule,
+            schedules.settle_ach_debits_schedule,
+            schedules.carrier_statements_schedule,
+        ],
+        sensors=[new_payroll_files_sensor, ach_return_files_sensor],
+        resources=resources,
+    )
+
+
+defs = build_definitions(resources_for_deployment())

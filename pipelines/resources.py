@@ -41,6 +41,9 @@ def split_key(key: str) -> tuple[str, str]:
 class PayrollInbox(dg.ConfigurableResource):
     """Where payroll companies drop payroll files: `<company>/inbox/<name>`."""
 
+    # A file younger than this may still be uploading (0 where uploaders use temp name + rename).
+    settle_seconds: int = 120
+
     def list_files(self) -> list[RemoteFile]:
         """Files waiting in every company inbox; `path` is the partition key `company/name`."""
         raise NotImplementedError

@@ -10,9 +10,6 @@ from pipelines.partitions import MAX_FILES_PER_RUN, ach_return_files, payroll_fi
 from pipelines.resources import BankConnection, PayrollInbox
 from sftp_ingest.inbox import InboxCursor, RemoteFile
 
-SETTLE_SECONDS = 120  # a file younger than this may still be uploading
-
-
 def batch_run_requests(ready: list[RemoteFile], known: set[str], batch_size: int = MAX_FILES_PER_RUN):
     """Run requests for settled files: new keys in contiguous batches (one run each), a re-upload of
     an already known key alone (its partition is not at the end of the partition list)."""
@@ -33,7 +30,7 @@ def batch_run_requests(ready: list[RemoteFile], known: set[str], batch_size: int
 def new_payroll_files_sensor(context: dg.SensorEvaluationContext, inbox: PayrollInbox) -> dg.SensorResult:
     """Adds a partition per settled new payroll file and runs them in batches."""
     cursor = InboxCursor.loads(context.cursor)
-    ready = cursor.new_files(inbox.list_files(), settle_seconds=SETTLE_SECONDS, now=time.time())
+    ready = cursor.new_files(inbox.list_files(), settle_seconds=inbox.settle_seconds, now=time.time())
     if not ready:
         return dg.SensorResult(skip_reason="no settled new payroll files")
     known = set(context.instance.get_dynamic_partitions(payroll_files.name))
