@@ -1,6 +1,5 @@
 """NACHA assets: invoices due become CCD debit entries in one file sent to the bank, exactly once."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -44,7 +43,7 @@ def ach_debit_files(
     with database.session() as session:
         result = originate(
             session, today=clock.today(), bank=bank.bank(), home=home.folder(), settings=settings,
-            cipher=database.cipher(), now=datetime.now(UTC),
+            cipher=database.cipher(), now=clock.now(),
         )
         file_ids = _file_ids(session, [result.file_name, *result.finished])
         verdicts = {name: file_balances_invoices(session, fid) for name, fid in file_ids.items()}

@@ -1,8 +1,6 @@
 """Invoice assets: each accepted payroll file billed (runs, premium lines, invoices, ledger) in one
 transaction by `paygo.ingest`, then its PDFs written and the inbox file archived or rejected."""
 
-from datetime import UTC, datetime
-
 import dagster as dg
 
 from paygo.billing.money import format_cents
@@ -11,7 +9,7 @@ from paygo.invariants import invoice_counts
 from paygo.invoicing.pdfs import write_invoice_pdfs
 from paygo.payroll.reports import acknowledgement, rejection_report
 from pipelines.partitions import payroll_files
-from pipelines.resources import PaygoDatabase, PaygoHome, PayrollInbox
+from pipelines.resources import PaygoClock, PaygoDatabase, PaygoHome, PayrollInbox
 
 
 @dg.asset(
@@ -27,6 +25,7 @@ def invoices(
     database: PaygoDatabase,
     home: PaygoHome,
     inbox: PayrollInbox,
+    clock: PaygoClock,
 ):
     """Invoices for each payroll file, stored with its runs and premium lines in one transaction."""
     results: dict[str, IngestResult] = {}
@@ -34,7 +33,7 @@ def invoices(
         with database.session() as session:
             results[key] = ingest_payroll_file(
                 session, f.data, company_id=f.company_id, original_name=f.name,
-                home=home.folder(), received_at=datetime.now(UTC), by="dagster invoices",
+                home=home.folder(), received_at=clock.now(), by="dagster invoices",
             )
         context.log.info(f"{key}: {results[key].status} {results[key].message}")
     with database.session() as session:

@@ -282,3 +282,9 @@ class PaygoClock(dg.ConfigurableResource):
         from datetime import date
 
         return date.fromisoformat(self.fixed_date) if self.fixed_date else date.today()
+
+    def now(self):
+        """The current time, or 09:00 UTC of the fixed date (what invoices record as issued)."""
+        from datetime import UTC, datetime, time
+
+        return datetime.combine(self.today(), time(9, 0), UTC) if self.fixed_date else datetime.now(UTC)
