@@ -37,7 +37,11 @@ def invoices(
             )
         context.log.info(f"{key}: {results[key].status} {results[key].message}")
     with database.session() as session:
-        pdfs = write_invoice_pdfs(session, home.folder())
+        # Only this batch's invoices (created, or voided by a correction): earlier ones are on disk.
+        # A duplicate may be the retry of a run that committed but crashed before its PDFs: render all.
+        touched = [n for r in results.values() for n in (*r.invoices, *r.voided)]
+        retry = any(r.status == "duplicate" for r in results.values())
+        pdfs = write_invoice_pdfs(session, home.folder(), numbers=None if retry else touched)
     # Only after the commit: move the remote file and tell the payroll company what happened.
     outcomes = {}
     for key, r in results.items():

@@ -6,6 +6,7 @@ Configuration never comes from code: every field below has an environment variab
 
     PAYGO_HOME=/srv/paygo  ->  Settings.home == Path("/srv/paygo"),
                               database_url == "sqlite:////srv/paygo/paygo.db"
+    bank_dir = "bank" in paygo.toml  ->  Settings.bank_dir == <working dir>/bank (PAYGO_BANK_DIR)
 
 Secrets (the key that encrypts bank account numbers) come from `PAYGO_ACCOUNT_KEY` or from a
 file named by `PAYGO_ACCOUNT_KEY_FILE`, never from the repository. `ensure_account_key_file`
@@ -65,6 +66,7 @@ class Settings:
     account_key_file: Path | None = None
     bank: BankSettings = BankSettings()
     sftp: SftpSettings = SftpSettings()
+    bank_dir: Path | None = None  # a folder bank (paygo.ach.bank.DirectoryBank) instead of the bank's SFTP
 
     def account_keys(self) -> list[bytes]:
         """Fernet keys, newest first (comma separated, for rotation). Raises ConfigError."""
@@ -162,6 +164,10 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     if bank.pre_debit_notice_banking_days < 0:
         raise ConfigError("PAYGO_BANK_PRE_DEBIT_NOTICE_BANKING_DAYS must not be negative")
     key = get("PAYGO_ACCOUNT_KEY")
+    bank_dir = get("PAYGO_BANK_DIR")
+    bank_path = Path(str(bank_dir)) if bank_dir else None
+    if bank_path is not None and not bank_path.is_absolute():
+        bank_path = (cwd / bank_path).resolve()
     return Settings(
         home=home,
         database_url=database_url,
@@ -169,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         account_key_file=Path(str(key_file)) if key_file else None,
         bank=bank,
         sftp=sftp,
+        bank_dir=bank_path,
     )
 
 

@@ -162,13 +162,33 @@ def ytd_for(session: Session, rated: pl.DataFrame) -> pl.DataFrame:
     return _ytd_from_db(session, sorted(set(rated["policy_number"].to_list())), replaced)
 
 
+def _already_processed(session: Session, sha: str) -> bool:
+    """True when these bytes were accepted before. A rejected file may come again (reference data
+    or the uploading company may have been wrong) and is validated afresh each time."""
+    status = session.scalar(select(m.PayrollFile.status).where(m.PayrollFile.sha256 == sha))
+    return status is not None and status != "rejected"
+
+
+def _record_file(session: Session, *, sha: str, status: str, **fields) -> m.PayrollFile:
+    """The file's one row (sha256 unique): inserted, or a rejected row updated by a later attempt."""
+    row = session.scalar(select(m.PayrollFile).where(m.PayrollFile.sha256 == sha))
+    if row is None:
+        row = m.PayrollFile(sha256=sha, status=status, **fields)
+        session.add(row)
+    else:
+        row.status = status
+        for name, value in fields.items():
+            setattr(row, name, value)
+    session.flush()
+    return row
+
+
 def _rejected(session: Session, *, sha: str, company_id: str, original_name: str, stored: str, size: int,
               received_at: datetime, rows: int, errors: list[PayrollError] | tuple[PayrollError, ...],
               fail_at: str | None) -> IngestResult:
-    session.add(m.PayrollFile(sha256=sha, payroll_company_id=company_id, original_name=original_name,
-                              stored_path=stored, size_bytes=size, received_at=received_at, status="rejected",
-                              row_count=rows, error_count=len(errors)))
-    session.flush()
+    _record_file(session, sha=sha, status="rejected", payroll_company_id=company_id, original_name=original_name,
+                 stored_path=stored, size_bytes=size, received_at=received_at, row_count=rows,
+                 error_count=len(errors))
     _check(fail_at, "file_record")
     _check(fail_at, "commit")
     session.commit()
@@ -202,7 +222,7 @@ def _duplicate(session: Session, sha: str) -> IngestResult:
 
 def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, original_name: str, home: Path,
             received_at: datetime, by: str, fail_at: str | None) -> IngestResult:
-    if session.scalar(select(m.PayrollFile.id).where(m.PayrollFile.sha256 == sha)) is not None:
+    if _already_processed(session, sha):
         return _duplicate(session, sha)
     if session.get(m.PayrollCompany, company_id) is None:
         raise IngestError(f"unknown payroll company {company_id!r}")
@@ -220,7 +240,7 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
     # Serialise ingests touching the same employers (year to date, run versions), then re-check.
     employers = {e.fein: e for e in session.scalars(
         select(m.Employer).where(m.Employer.fein.in_(feins)).order_by(m.Employer.id).with_for_update())}
-    if session.scalar(select(m.PayrollFile.id).where(m.PayrollFile.sha256 == sha)) is not None:
+    if _already_processed(session, sha):
         return _duplicate(session, sha)
     plan = _plan_runs(session, rated, employers)
     if plan.errors:
@@ -235,11 +255,9 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
     except PricingError as exc:
         return _rejected(session, errors=[PayrollError(None, None, None, str(exc))], **common)
 
-    pfile = m.PayrollFile(sha256=sha, payroll_company_id=company_id, original_name=original_name,
-                          stored_path=stored, size_bytes=len(data), received_at=received_at, status="accepted",
-                          row_count=validation.rows, error_count=0)
-    session.add(pfile)
-    session.flush()
+    pfile = _record_file(session, sha=sha, status="accepted", payroll_company_id=company_id,
+                         original_name=original_name, stored_path=stored, size_bytes=len(data),
+                         received_at=received_at, row_count=validation.rows, error_count=0)
     _check(fail_at, "file_record")
 
     runs: dict[tuple[str, str], m.PayrollRun] = {}

@@ -152,11 +152,14 @@ class SftpPayrollInbox(PayrollInbox):
         from sftp_ingest.transfer import fetch
 
         out = {}
+        listings: dict[str, dict] = {}  # one inbox listing per company, not one per file
         with self._sftp() as sftp:
             for key in keys:
                 company, name = split_key(key)
                 home = posixpath.join(self.root, company)
-                [remote] = [f for f in list_inbox(sftp, home) if f.name == name] or [None]
+                if company not in listings:
+                    listings[company] = {f.name: f for f in list_inbox(sftp, home)}
+                remote = listings[company].get(name)
                 if remote is None:
                     raise FileNotFoundError(f"{key} is no longer in the inbox")
                 got = fetch(sftp, remote.path, remote.size)
@@ -167,11 +170,14 @@ class SftpPayrollInbox(PayrollInbox):
         from sftp_ingest import payroll
 
         moved = {}
+        listings: dict[str, dict] = {}  # one inbox listing per company; each file is moved once
         with self._sftp() as sftp:
             for key, (accepted, text) in outcomes.items():
                 company, name = split_key(key)
                 home = posixpath.join(self.root, company)
-                waiting = {f.name: f for f in payroll.list_inbox(sftp, home)}
+                if company not in listings:
+                    listings[company] = {f.name: f for f in payroll.list_inbox(sftp, home)}
+                waiting = listings[company]
                 if name not in waiting:
                     continue  # already moved by an earlier attempt
                 remote = waiting[name]

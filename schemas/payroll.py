@@ -170,6 +170,24 @@ class PayrollCells(pa.DataFrameModel):
         return _rule(data, "money_not_too_large")
 
 
+def _period_rule() -> pl.Expr:
+    start, end = pl.col("period_start"), pl.col("period_end")
+    days = (end - start).dt.total_days() + 1  # both ends count
+    return ((start <= end) & (days <= 31)).fill_null(True)
+
+
+def _overtime_premium_rule() -> pl.Expr:
+    return (pl.col("overtime_premium") <= pl.col("overtime_pay") + pl.col("double_time_pay")).fill_null(True)
+
+
+# check name -> the whole-row rule on typed rows (True = the row is fine). PayrollRows' dataframe
+# checks and the row prefilter `row_rules_hold` are both built from this table.
+ROW_RULES: dict[str, Callable[[], pl.Expr]] = {
+    "period_in_order_and_at_most_31_days": _period_rule,
+    "overtime_premium_within_overtime_pay": _overtime_premium_rule,
+}
+
+
 def _cents_field(nullable: bool = False) -> object:
     return pa.Field(ge=0, nullable=nullable)
 
@@ -206,16 +224,14 @@ class PayrollRows(pa.DataFrameModel):
         strict = False  # rated rows add net_rate, carrier_id, policy_year_start
         ordered = False
 
+    # One pandera check per ROW_RULES entry; the same expressions build `row_rules_hold`.
     @pa.dataframe_check(name="period_in_order_and_at_most_31_days")
     def _period(cls, data: PolarsData) -> pl.LazyFrame:
-        start, end = pl.col("period_start"), pl.col("period_end")
-        days = (end - start).dt.total_days() + 1  # both ends count
-        return data.lazyframe.select(((start <= end) & (days <= 31)).fill_null(True))
+        return data.lazyframe.select(ROW_RULES["period_in_order_and_at_most_31_days"]())
 
     @pa.dataframe_check(name="overtime_premium_within_overtime_pay")
     def _overtime_premium(cls, data: PolarsData) -> pl.LazyFrame:
-        within = pl.col("overtime_premium") <= pl.col("overtime_pay") + pl.col("double_time_pay")
-        return data.lazyframe.select(within.fill_null(True))
+        return data.lazyframe.select(ROW_RULES["overtime_premium_within_overtime_pay"]())
 
 
 class RatedRows(PayrollRows):
@@ -289,9 +305,14 @@ def validate_payroll_cells(cells: pl.DataFrame, holds: pl.Series | None = None) 
     """
     if holds is None:
         holds = cells.lazy().select(cell_rules_hold(cells.columns)).collect().to_series()
+    return _run_on_suspects(PayrollCells, cells, holds)
+
+
+def _run_on_suspects(model: type[pa.DataFrameModel], df: pl.DataFrame, holds: pl.Series) -> CheckReport:
+    """pandera on the rows where `holds` is not True (and the schema always); `index` maps back to `df`."""
     positions = pl.int_range(pl.len(), dtype=pl.Int32).alias("_position")
-    suspect = cells.with_columns(positions).filter(~holds)
-    report = _run(PayrollCells, suspect.drop("_position"))
+    suspect = df.with_columns(positions).filter(~holds.fill_null(False))
+    report = _run(model, suspect.drop("_position"))
     if report.passed:
         return report
     back = suspect.select(pl.int_range(pl.len(), dtype=pl.Int32).alias("index"), "_position")
@@ -301,6 +322,26 @@ def validate_payroll_cells(cells: pl.DataFrame, holds: pl.Series | None = None) 
     return CheckReport(remapped)
 
 
-def validate_payroll_rows(rows: pl.DataFrame) -> CheckReport:
-    """The typed rows' contract and the row-level rules (period, overtime premium)."""
-    return _run(PayrollRows, rows)
+def row_rules_hold() -> pl.Expr:
+    """True on a typed row where every PayrollRows dataframe check (ROW_RULES) holds."""
+    return pl.all_horizontal([rule() for rule in ROW_RULES.values()]).fill_null(False)
+
+
+def validate_payroll_rows(rows: pl.DataFrame, cells_hold: pl.Series | None = None) -> CheckReport:
+    """The typed rows' contract and the row-level rules (period, overtime premium).
+
+    `cells_hold`, when given, is `cell_rules_hold` of the cells `rows` were typed from (same
+    order). A row whose cells hold every PayrollCells rule types to a row meeting every column
+    check of PayrollRows (typed_exprs turns exactly the text those rules accept into valid values;
+    tests/payroll/test_fast_path.py checks it against pandera on every row), so pandera then sees
+    only the rows whose cells failed or where a ROW_RULES rule fails, plus the schema, and its
+    report equals the report on every row. The `row` column's uniqueness is a whole-frame check:
+    it is proved here once (strictly increasing row numbers), else every row goes to pandera.
+    """
+    if cells_hold is None:
+        return _run(PayrollRows, rows)
+    increasing = rows.height < 2 or bool(rows.select((pl.col("row").diff().drop_nulls() > 0).all()).item())
+    if not increasing:
+        return _run(PayrollRows, rows)
+    holds = rows.lazy().select(row_rules_hold()).collect().to_series() & cells_hold
+    return _run_on_suspects(PayrollRows, rows, holds)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from paygo.ach.bank import Bank, UploadNotConfirmed
-from paygo.ach.schedule import debit_marker, next_presentment
+from paygo.ach.schedule import next_presentment
 from paygo.calendar import next_banking_day
 from paygo.config import BankSettings
 from paygo.db.crypto import AccountCipher
@@ -188,8 +188,7 @@ def _draft(session: Session, today: date, settings: BankSettings, cipher: Accoun
         if invoice.status != "scheduled":
             continue  # not noticed yet
         presentment = next_presentment(session, invoice.id)
-        marker = debit_marker(session, invoice.id)
-        if marker is None or marker.presentment != presentment or marker.debit_date > horizon:
+        if invoice.debit_presentment != presentment or invoice.debit_date is None or invoice.debit_date > horizon:
             continue  # no notice for this presentment yet, or not due
         if employer.authorization_status != "active" or employer.bank_routing is None:
             draft.held.append((invoice.number, f"employer authorization is {employer.authorization_status}"))
@@ -200,9 +199,9 @@ def _draft(session: Session, today: date, settings: BankSettings, cipher: Accoun
             _hold_once(session, invoice, reason)
             draft.held.append((invoice.number, reason))
             continue
-        if employer.bank_details_version != marker.bank_details_version:
+        if employer.bank_details_version != invoice.debit_bank_details_version:
             draft.notes.append(f"{invoice.number}: bank details changed since the notice (version "
-                               f"{marker.bank_details_version} -> {employer.bank_details_version}); debiting the "
+                               f"{invoice.debit_bank_details_version} -> {employer.bank_details_version}); debiting the "
                                f"current account ****{employer.bank_account_last4}")
         description = RETRY if _is_retry(session, invoice.id, presentment) else PREMIUM
         spec = EntrySpec(

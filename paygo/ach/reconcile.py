@@ -18,7 +18,8 @@ NOC whose corrected data is invalid, go to the exception queue. A zero-entry ("h
 "no returns today". Work is done in bulk (candidates loaded by trace in chunks), not per item.
 Worked example: return-WEB.ach's R01 of original trace 091400600000001 for 12,354 cents, received
 2025-03-20, matches our entry 091400600000001 of 12,354 cents effective 2025-03-18 -> entry
-returned, `debit_returned`, presentment 1 < 3 -> invoice back to `scheduled` (re-presented as 2).
+returned, `debit_returned`, presentment 1 < 3 -> invoice back to `scheduled` with its debit columns
+(`debit_date`, ...) cleared until the pre-debit notice of presentment 2.
 """
 
 from __future__ import annotations
@@ -32,18 +33,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paygo.ach.actions import may_retry, policy_for
-from paygo.ach.settle import (
-    post_many,
-    premium_to_carrier_key,
-    raw_insert,
-    set_invoice_statuses,
-    update_by_id,
-    update_where_in,
-)
+from paygo.ach.settle import premium_to_carrier_key, set_invoice_statuses, update_by_id, update_where_in
 from paygo.calendar import add_banking_days
+from paygo.db.bulk import raw_insert
 from paygo.db.crypto import AccountCipher, AccountNumberError, last4, validate_account_number
 from paygo.db.models import AchEntry, AchReturn, Employer, ExceptionItem, Invoice, ReturnFile
 from paygo.ledger import posting, repo
+from paygo.ledger.repo import post_many
 from paygo.nacha import codes
 from paygo.nacha.fields import is_valid_routing
 from paygo.nacha.read import maybe_gunzip, read_ach
@@ -468,6 +464,9 @@ class _Applier:
         post_many(s, [t for t in self.txns if t.kind == "clawback"])
         post_many(s, [t for t in self.txns if t.kind != "clawback"])
         set_invoice_statuses(s, self.invoice_changes, CHANGED_BY)
+        # A re-presentment is not noticed yet: clear the debit the last notice announced.
+        update_where_in(s, Invoice, [i for i, to in self.invoice_status.items() if to == "scheduled"],
+                        {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None})
         if self.auth:
             update_by_id(s, Employer, [{"id": e, "authorization_status": a} for e, a in self.auth.items()])
         enqueue(s, self.messages)

@@ -6,8 +6,9 @@ according to its account number (docs/sandbox-bank.md) and writes NACHA return /
 with paygo.nacha, into `<root>/returns`. Returns come back like real ones: R01/R03 and the C01 NOC
 one banking day after the entry's effective date (before settlement, which waits two), the R10
 five banking days after it (after settlement: a late return). What the sandbox has seen and
-what it still owes is kept in `<root>/sandbox-state.json`, so `process(today)` is idempotent:
-calling it again with the same date writes nothing new.
+what it still owes is kept in `<root>/sandbox-state.json`, written mode 0600 because it holds full
+account numbers, so `process(today)` is idempotent: calling it again with the same date writes
+nothing new.
 Test accounts (dfi account number, trimmed):
   9000000001  R01 on the first presentment of an amount, pays on the retry
   9000000002  R01 on every presentment (three presentments -> the invoice fails)
@@ -22,6 +23,7 @@ Worked example: a debit of 2,865 cents to 9000000001 effective Tue 2025-03-18 ->
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -89,8 +91,12 @@ class SandboxBank:
         return {"seen_files": [], "presentments": {}, "pending": [], "files_written": 0}
 
     def _save(self, state: dict) -> None:
+        """Mode 0600: the state holds full account numbers (the bank's side, but still our disk)."""
         temp = self.state_path.with_suffix(".tmp")
-        temp.write_text(json.dumps(state, indent=1, sort_keys=True))
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(state, indent=1, sort_keys=True))
+        os.chmod(temp, 0o600)  # a temp file left by an older version may have a wider mode
         temp.replace(self.state_path)  # atomic: a crash leaves the old or the new state
 
     def _read_inbound(self, state: dict) -> None:

@@ -3,18 +3,17 @@
 Rule (NACHA CCD practice and our bank agreement; config `pre_debit_notice_banking_days`, default 2):
 the employer is told the amount, the date and the last four digits of the account before we debit;
 the debit date is the first banking day (paygo.calendar) at least N banking days after the notice.
-The invoice goes `issued -> scheduled` with a history row whose reason carries a machine-readable
-marker `[debit presentment=P date=YYYY-MM-DD bank_details_version=V]` (the schema has no debit-date
-column: see `debit_marker`); a re-presentment the returns side put back to `scheduled` gets its own
-notice and a `scheduled -> scheduled` row with the marker of its presentment. One outbox row per
-(invoice, presentment): key `pre_debit_notice:<invoice number>:<presentment>`.
+The invoice goes `issued -> scheduled` and records the debit it announced in `invoices.debit_date`,
+`debit_presentment` and `debit_bank_details_version` (origination reads those columns; the history
+row's reason says the same for people and is never parsed). A re-presentment the returns side put
+back to `scheduled` (columns cleared) gets its own notice and a `scheduled -> scheduled` row. One
+outbox row per (invoice, presentment): key `pre_debit_notice:<invoice number>:<presentment>`.
 Worked example: notice on Tuesday 2026-11-24, N = 2 -> Wednesday 25th is 1, Thursday 26th is
 Thanksgiving, Friday 27th is 2: debit date 2026-11-27.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,18 +27,6 @@ from paygo.db.crypto import mask
 from paygo.db.models import AchEntry, Employer, Invoice, InvoiceStatusChange, Notification
 
 ACTOR = "paygo.ach.schedule"
-MARKER = re.compile(r"\[debit presentment=(\d) date=(\d{4}-\d{2}-\d{2}) bank_details_version=(\d+)\]")
-
-
-@dataclass(frozen=True)
-class DebitMarker:
-    presentment: int
-    debit_date: date
-    bank_details_version: int
-
-    def text(self) -> str:
-        return (f"[debit presentment={self.presentment} date={self.debit_date.isoformat()} "
-                f"bank_details_version={self.bank_details_version}]")
 
 
 @dataclass(frozen=True)
@@ -59,19 +46,6 @@ def debit_date(notice_date: date, notice_banking_days: int) -> date:
 
 def next_presentment(session: Session, invoice_id: int) -> int:
     return int(session.scalar(select(func.count()).select_from(AchEntry).where(AchEntry.invoice_id == invoice_id))) + 1
-
-
-def debit_marker(session: Session, invoice_id: int) -> DebitMarker | None:
-    """The marker of the latest `-> scheduled` history row, if it carries one."""
-    reason = session.scalar(
-        select(InvoiceStatusChange.reason)
-        .where(InvoiceStatusChange.invoice_id == invoice_id, InvoiceStatusChange.to_status == "scheduled")
-        .order_by(InvoiceStatusChange.id.desc()).limit(1)
-    )
-    match = MARKER.search(reason or "")
-    if match is None:
-        return None
-    return DebitMarker(int(match[1]), date.fromisoformat(match[2]), int(match[3]))
 
 
 def notice_text(invoice: Invoice, employer: Employer, when: date) -> tuple[str, str]:
@@ -97,10 +71,8 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
     done: list[ScheduledDebit] = []
     for invoice, employer in rows:
         presentment = next_presentment(session, invoice.id)
-        if invoice.status == "scheduled":
-            marker = debit_marker(session, invoice.id)
-            if marker is not None and marker.presentment == presentment:
-                continue  # already noticed for this presentment
+        if invoice.status == "scheduled" and invoice.debit_presentment == presentment:
+            continue  # already noticed for this presentment
         if presentment > 3:
             continue  # the returns side fails such an invoice; never a fourth presentment
         key = f"pre_debit_notice:{invoice.number}:{presentment}"
@@ -109,10 +81,13 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
         subject, body = notice_text(invoice, employer, when)
         session.add(Notification(idempotency_key=key, kind="pre_debit_notice",
                                  recipient=employer.email or f"employer:{employer.fein}", subject=subject, body=body))
-        marker = DebitMarker(presentment, when, employer.bank_details_version)
+        reason = (f"pre-debit notice sent {today.isoformat()}: presentment {presentment} debited on "
+                  f"{when.isoformat()} from ****{employer.bank_account_last4}")
         session.add(InvoiceStatusChange(invoice_id=invoice.id, from_status=invoice.status, to_status="scheduled",
-                                        changed_by=ACTOR, reason=f"pre-debit notice sent {today.isoformat()} {marker.text()}"))
+                                        changed_by=ACTOR, reason=reason))
         invoice.status = "scheduled"
+        invoice.debit_date, invoice.debit_presentment = when, presentment
+        invoice.debit_bank_details_version = employer.bank_details_version
         done.append(ScheduledDebit(invoice.number, presentment, when, invoice.total_cents,
                                    employer.bank_account_last4 or ""))
     session.flush()

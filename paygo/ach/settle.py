@@ -21,13 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
-from decimal import Decimal
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paygo.billing.money import round_half_away
+from paygo.billing.fees import percentage_fee_cents
 from paygo.calendar import add_banking_days
 from paygo.db.models import (
     AchEntry,
@@ -35,27 +33,16 @@ from paygo.db.models import (
     Employer,
     Invoice,
     InvoiceStatusChange,
-    LedgerAccount,
-    LedgerEntry,
-    LedgerTransaction,
     Policy,
 )
+from paygo.db.bulk import raw_insert
 from paygo.ledger import posting
-from paygo.ledger.repo import IdempotencyConflict, _account_id
+from paygo.ledger.repo import post_many
 from paygo.notifications.messages import Facts, compose
 from paygo.notifications.outbox import enqueue
 
 SETTLEMENT_BANKING_DAYS = 2
 CHUNK = 5000
-
-
-def percentage_fee(settled_premium_cents: int, rate_text: str) -> int:
-    """The billing engineer's `paygo.billing.fees.percentage_fee_cents` when present, else the same rule."""
-    try:
-        from paygo.billing.fees import percentage_fee_cents
-    except ImportError:  # fees.py not merged yet: same rule, rounded half away from zero
-        return round_half_away(Decimal(settled_premium_cents) * Decimal(rate_text))
-    return percentage_fee_cents(settled_premium_cents, rate_text)
 
 
 def premium_to_carrier_key(invoice_number: str, presentment: int) -> str:
@@ -67,95 +54,6 @@ def premium_to_carrier_txn(invoice_number: str, presentment: int, carrier_id: st
     txn = posting.premium_to_carrier(invoice_number, carrier_id, premium_cents, carrier_fee_cents,
                                      employer_fee_cents, on)
     return replace(txn, idempotency_key=premium_to_carrier_key(invoice_number, presentment))
-
-
-def post_many(session: Session, txns: Sequence[posting.Transaction]) -> int:
-    """Post many transactions with a few bulk statements; idempotent per key like `repo.post`.
-
-    A key already stored with the same content is skipped; with other content it raises
-    IdempotencyConflict. Reversals (`reverses`) are not handled here: use `repo.post`.
-    Returns how many transactions were written. (Belongs in paygo/ledger/repo.py.)
-    """
-    wanted: dict[str, posting.Transaction] = {}
-    for t in txns:
-        if t.reverses is not None:
-            raise ValueError("post_many does not post reversals")
-        if t.idempotency_key in wanted and wanted[t.idempotency_key].content_sha256 != t.content_sha256:
-            raise IdempotencyConflict(f"{t.idempotency_key}: two contents in one batch")
-        wanted[t.idempotency_key] = t
-    keys = list(wanted)
-    for i in range(0, len(keys), CHUNK):
-        for key, sha in session.execute(
-            select(LedgerTransaction.idempotency_key, LedgerTransaction.content_sha256)
-            .where(LedgerTransaction.idempotency_key.in_(keys[i : i + CHUNK]))
-        ):
-            if sha != wanted[key].content_sha256:
-                raise IdempotencyConflict(f"{key}: already posted with different content")
-            del wanted[key]
-    if not wanted:
-        return 0
-    codes = sorted({e.account for t in wanted.values() for e in t.entries})
-    ids = dict(session.execute(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(codes))).all())
-    missing = [c for c in codes if c not in ids]
-    if missing:
-        try:
-            with session.begin_nested():
-                conn = session.connection()
-                conn.execute(LedgerAccount.__table__.insert(),
-                             [{"code": c, "kind": posting.account_kind(c)} for c in missing])
-            ids.update(session.execute(select(LedgerAccount.code, LedgerAccount.id)
-                                       .where(LedgerAccount.code.in_(missing))).all())
-        except IntegrityError:  # another session created some: one at a time
-            for c in missing:
-                ids[c] = _account_id(session, c)
-    now = datetime.now(timezone.utc)
-    raw_insert(session, LedgerTransaction.__table__,
-               ("idempotency_key", "kind", "description", "effective_date", "content_sha256", "created_at"),
-               [(t.idempotency_key, t.kind, t.description, t.effective_date, t.content_sha256, now)
-                for t in wanted.values()])
-    new_keys = list(wanted)
-    txn_id: dict[str, int] = {}
-    for i in range(0, len(new_keys), CHUNK):
-        txn_id.update((k, tid) for tid, k in session.execute(
-            select(LedgerTransaction.id, LedgerTransaction.idempotency_key)
-            .where(LedgerTransaction.idempotency_key.in_(new_keys[i : i + CHUNK]))))
-    raw_insert(session, LedgerEntry.__table__, ("transaction_id", "account_id", "amount_cents"),
-               [(txn_id[t.idempotency_key], ids[e.account], e.amount_cents) for t in wanted.values() for e in t.entries])
-    return len(wanted)
-
-
-def raw_insert(session: Session, table, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Bulk INSERT through the DBAPI cursor of the session's connection (same transaction).
-
-    Skips SQLAlchemy's per-row parameter building, which dominates at 100,000s of rows; each column's
-    bind processor is still applied (so dates and timestamps are stored as the ORM stores them),
-    memoised per distinct value."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    procs = [table.c[c].type.bind_processor(dialect) for c in columns]
-    memo: list[dict] = [{} for _ in columns]
-
-    def bind(k: int, value):
-        p = procs[k]
-        if p is None or value is None:
-            return value
-        cache = memo[k]
-        if value not in cache:
-            cache[value] = p(value)
-        return cache[value]
-
-    active = [k for k, p in enumerate(procs) if p is not None]
-    if active:
-        rows = [tuple(bind(k, v) if k in active else v for k, v in enumerate(row)) for row in rows]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, list(rows))
-    finally:
-        cursor.close()
 
 
 def update_by_id(session: Session, model, rows: Sequence[dict]) -> None:
@@ -213,7 +111,7 @@ def carrier_fee_cents(setting: BillingSetting | None, premium_cents: int) -> int
     """The fee taken out of this settled premium: only the percentage model takes one at settlement."""
     if setting is None or setting.fee_type != "percentage" or setting.fee_rate is None:
         return 0
-    return percentage_fee(premium_cents, setting.fee_rate)
+    return percentage_fee_cents(premium_cents, setting.fee_rate)
 
 
 @dataclass(frozen=True)

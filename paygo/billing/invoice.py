@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from paygo.billing.money import round_half_away
 
 REMIT_DAYS = 30
 UNDEBITED = ("issued", "scheduled")
@@ -69,10 +71,6 @@ class PricedLine:
 def exact_premium(auditable_cents: int, net_rate: str) -> Decimal:
     """auditable x rate / 100, exact: (123456, "0.37") -> 456.7872."""
     return Decimal(auditable_cents) * Decimal(net_rate) / 100
-
-
-def round_half_away(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def cumulative_bill_cents(earlier_exact: Decimal, line_exact: Decimal, already_billed_cents: int) -> int:

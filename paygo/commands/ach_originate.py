@@ -1,16 +1,14 @@
 """`paygo ach originate [--date YYYY-MM-DD]`: schedule what is issued, then build (and upload) the debit file.
 
 Prints the file name, entry count, totals and each entry (employer, invoice, amount, ****last4,
-effective date); held and zero invoices with their reasons. Without a bank (PAYGO_BANK_DIR for a
-folder bank, or PAYGO_BANK_SFTP_HOST for the bank's SFTP server) it only builds and records the
-file and says where it is. Safe to run twice: the second run sends nothing new.
+effective date); held and zero invoices with their reasons. Without a bank (settings `bank_dir`,
+PAYGO_BANK_DIR, for a folder bank, or PAYGO_BANK_SFTP_HOST for the bank's SFTP server) it only
+builds and records the file and says where it is. Safe to run twice: the second run sends nothing new.
 """
 
 import argparse
-import os
 import sys
 from datetime import date
-from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _bank(settings):
     from paygo.ach.bank import DirectoryBank, SftpBank
 
-    if os.environ.get("PAYGO_BANK_DIR"):
-        return DirectoryBank(Path(os.environ["PAYGO_BANK_DIR"]))
+    if settings.bank_dir is not None:
+        return DirectoryBank(settings.bank_dir)
     s = settings.sftp
     if s.bank_host and s.bank_username and s.bank_private_key_file and s.known_hosts:
         return SftpBank(s.bank_host, s.bank_port, s.bank_username, s.bank_private_key_file, s.known_hosts)

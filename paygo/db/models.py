@@ -64,6 +64,12 @@ TRANSACTION_CODES = (22, 27, 32, 37)  # checking credit/debit, savings credit/de
 RETURN_KINDS = ("return", "noc")
 RETURN_STATUSES = ("applied", "duplicate", "exception")
 LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue")
+# The scheduled debit of an invoice (migration 0002 adds these CHECKs with the columns).
+DEBIT_PRESENTMENT_CHECK = "debit_presentment IS NULL OR debit_presentment BETWEEN 1 AND 3"
+DEBIT_SCHEDULE_CHECK = (
+    "(debit_date IS NULL AND debit_presentment IS NULL AND debit_bank_details_version IS NULL)"
+    " OR (debit_date IS NOT NULL AND debit_presentment IS NOT NULL AND debit_bank_details_version IS NOT NULL)"
+)
 
 
 def utcnow() -> datetime:
@@ -313,6 +319,8 @@ class Invoice(Base):
         CheckConstraint(
             "total_cents = premium_cents + employer_fee_cents", name="total_is_premium_plus_fee"
         ),
+        CheckConstraint(DEBIT_PRESENTMENT_CHECK, name="debit_presentment_1_to_3"),
+        CheckConstraint(DEBIT_SCHEDULE_CHECK, name="debit_schedule_all_or_nothing"),
         # Invariant 3: one live invoice per (policy, employer, payroll run).
         Index(
             "uq_invoices_live_per_run",
@@ -342,6 +350,12 @@ class Invoice(Base):
     pdf_path: Mapped[str | None] = mapped_column(String(1000))
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
     adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # The debit the pre-debit notice announced (paygo.ach.schedule): its date, its presentment (1-3)
+    # and the employer's bank_details_version at notice time. All NULL until noticed, and again
+    # when a return puts the invoice back to `scheduled` for a re-presentment not yet noticed.
+    debit_date: Mapped[date | None] = mapped_column(Date)
+    debit_presentment: Mapped[int | None] = mapped_column(Integer)
+    debit_bank_details_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class InvoiceLine(Base):

@@ -14,6 +14,7 @@ it, the same path holds the VOID rendering and INV-000002.pdf the reissue.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,19 +118,29 @@ def remit_bill_documents(session: Session) -> list[d.InvoiceDocument]:
     return docs
 
 
-def write_invoice_pdfs(session: Session, home: Path) -> list[Path]:
-    """Render every invoice (and consolidated remit bill) under home/invoices; same rows, same bytes."""
+def write_invoice_pdfs(session: Session, home: Path, numbers: Iterable[str] | None = None) -> list[Path]:
+    """Render invoices (and consolidated remit bills) under home/invoices; same rows, same bytes.
+
+    `numbers`: only these invoices (those a batch just created or voided), and the remit bills only
+    when one of them is a remit invoice; None renders every invoice and bill (`paygo ingest`)."""
     home = Path(home)
     paths = []
-    for inv in session.scalars(select(m.Invoice).where(m.Invoice.kind.in_(("invoice", "adjustment")))
-                               .order_by(m.Invoice.number)):
+    query = select(m.Invoice).where(m.Invoice.kind.in_(("invoice", "adjustment")))
+    if numbers is not None:
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return []
+        query = query.where(m.Invoice.number.in_(wanted))
+    remit_touched = numbers is None
+    for inv in session.scalars(query.order_by(m.Invoice.number)):
+        remit_touched = remit_touched or inv.payment_method == "remit"
         doc = invoice_document(session, inv)
         if doc is None:
             continue
         path = home / (inv.pdf_path or f"invoices/{inv.number}.pdf")
         _write(path, d.render_invoice_pdf(doc))
         paths.append(path)
-    for doc in remit_bill_documents(session):
+    for doc in remit_bill_documents(session) if remit_touched else []:
         path = home / "invoices" / f"{doc.invoice_number}.pdf"
         _write(path, d.render_invoice_pdf(doc))
         paths.append(path)

@@ -14,14 +14,18 @@ negation. A balance is the sum of an account's entries, debit positive. Example:
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from paygo.db.bulk import raw_insert
 from paygo.db.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from paygo.ledger.posting import Entry, PostingError, Transaction, account_kind, reversal
+
+CHUNK = 5000  # keys per IN (...) list: under SQLite's and PostgreSQL's bound-parameter limits
 
 
 class IdempotencyConflict(PostingError):
@@ -81,6 +85,61 @@ def post(session: Session, txn: Transaction) -> LedgerTransaction:
         if (row := _existing(session, txn)) is not None:
             return row
         raise
+
+
+def post_many(session: Session, txns: Sequence[Transaction]) -> int:
+    """Post many transactions with a few bulk statements; idempotent per key like `repo.post`.
+
+    A key already stored with the same content is skipped; with other content it raises
+    IdempotencyConflict. Reversals (`reverses`) are not handled here: use `repo.post`.
+    Returns how many transactions were written.
+    """
+    wanted: dict[str, Transaction] = {}
+    for t in txns:
+        if t.reverses is not None:
+            raise ValueError("post_many does not post reversals")
+        if t.idempotency_key in wanted and wanted[t.idempotency_key].content_sha256 != t.content_sha256:
+            raise IdempotencyConflict(f"{t.idempotency_key}: two contents in one batch")
+        wanted[t.idempotency_key] = t
+    keys = list(wanted)
+    for i in range(0, len(keys), CHUNK):
+        for key, sha in session.execute(
+            select(LedgerTransaction.idempotency_key, LedgerTransaction.content_sha256)
+            .where(LedgerTransaction.idempotency_key.in_(keys[i : i + CHUNK]))
+        ):
+            if sha != wanted[key].content_sha256:
+                raise IdempotencyConflict(f"{key}: already posted with different content")
+            del wanted[key]
+    if not wanted:
+        return 0
+    codes = sorted({e.account for t in wanted.values() for e in t.entries})
+    ids = dict(session.execute(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(codes))).all())
+    missing = [c for c in codes if c not in ids]
+    if missing:
+        try:
+            with session.begin_nested():
+                conn = session.connection()
+                conn.execute(LedgerAccount.__table__.insert(),
+                             [{"code": c, "kind": account_kind(c)} for c in missing])
+            ids.update(session.execute(select(LedgerAccount.code, LedgerAccount.id)
+                                       .where(LedgerAccount.code.in_(missing))).all())
+        except IntegrityError:  # another session created some: one at a time
+            for c in missing:
+                ids[c] = _account_id(session, c)
+    now = datetime.now(timezone.utc)
+    raw_insert(session, LedgerTransaction.__table__,
+               ("idempotency_key", "kind", "description", "effective_date", "content_sha256", "created_at"),
+               [(t.idempotency_key, t.kind, t.description, t.effective_date, t.content_sha256, now)
+                for t in wanted.values()])
+    new_keys = list(wanted)
+    txn_id: dict[str, int] = {}
+    for i in range(0, len(new_keys), CHUNK):
+        txn_id.update((k, tid) for tid, k in session.execute(
+            select(LedgerTransaction.id, LedgerTransaction.idempotency_key)
+            .where(LedgerTransaction.idempotency_key.in_(new_keys[i : i + CHUNK]))))
+    raw_insert(session, LedgerEntry.__table__, ("transaction_id", "account_id", "amount_cents"),
+               [(txn_id[t.idempotency_key], ids[e.account], e.amount_cents) for t in wanted.values() for e in t.entries])
+    return len(wanted)
 
 
 def load(session: Session, idempotency_key: str) -> Transaction:

@@ -114,15 +114,22 @@ def rate_rows(typed: pl.DataFrame, book: PolicyBook) -> tuple[pl.DataFrame, pl.D
 def duplicate_keys(cells: pl.DataFrame) -> pl.DataFrame:
     """The second and later rows of one (employer_fein, payroll_run_id, employee_id, state, class_code).
 
-    The five cells are joined into one text key with NUL between them: a payroll file holding a
-    NUL byte is rejected before its cells exist, so the joined key is one-to-one with the five
-    cells, and hashing one string column is several times cheaper than a five-field struct.
+    The usual file has no repeated key, which one distinct count of a 64-bit hash of the five
+    cells proves (about 3x cheaper than building a million joined strings). Otherwise the five
+    cells are joined into one text key with NUL between them: a payroll file holding a NUL byte
+    is rejected before its cells exist, so the joined key is one-to-one with the five cells.
     """
     fein = pl.col("employer_fein").str.replace("-", "", literal=True)
     keys = [fein, pl.col("payroll_run_id"), pl.col("employee_id"), pl.col("state"), pl.col("class_code")]
+    parts = ("employer_fein", "payroll_run_id", "employee_id", "state", "class_code")
+    if cells.height and not any(cells[c].null_count() for c in parts):
+        # The usual file: every row has a key. Equal keys have equal hashes, so as many distinct
+        # 64-bit hashes as rows proves every key distinct (a collision only sends us on below).
+        if cells.lazy().select(pl.struct(keys).hash(0).n_unique()).collect().item() == cells.height:
+            return no_errors()
     key = pl.concat_str(keys, separator="\x00")  # null when any part is null: such rows have no key
     distinct, nulls, total = cells.lazy().select(key.n_unique().alias("d"), key.null_count().alias("n"), pl.len()).collect().row(0)
-    if distinct - (nulls > 0) == total - nulls:  # the usual file: one exact distinct count suffices
+    if distinct - (nulls > 0) == total - nulls:  # no repeated key: one exact distinct count suffices
         return no_errors()
     keyed = cells.lazy().select("row", key.alias("_key")).filter(pl.col("_key").is_not_null())
     dup = keyed.filter(~pl.col("_key").is_first_distinct()).collect()

@@ -171,7 +171,7 @@ def validate_payroll_file(
     both = cells.lazy().select(*typed_exprs(), cell_rules_hold(cells.columns).alias("_cells_hold")).collect()
     typed = both.drop("_cells_hold")
     cell_report = validate_payroll_cells(cells, holds=both["_cells_hold"])
-    row_report = validate_payroll_rows(typed)
+    row_report = validate_payroll_rows(typed, cells_hold=both["_cells_hold"])
     rate_errors, rating = rules.rate_rows(typed, book)
     frames = [
         ragged,

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ingest_helpers import AT, FIXTURES, counts, ingest
+from ingest_helpers import AT, FIXTURES, REFERENCE, counts, ingest
 from paygo.db import models as m
 from paygo.ingest import ingest_payroll_file
 from paygo.invoicing import repo
@@ -73,7 +73,27 @@ def test_rejected_file_is_recorded_with_its_errors(loaded, tmp_path):
     assert r.status == "rejected" and [(e.row, e.column) for e in r.errors] == [(1, "class_code")]
     row = loaded.scalar(select(m.PayrollFile).where(m.PayrollFile.sha256 == r.file_sha256))
     assert (row.status, row.error_count, row.row_count) == ("rejected", 1, 1)
-    assert ingest(loaded, tmp_path, "acme_bad_class.csv").status == "duplicate"
+    # the same bytes again are validated afresh (still rejected), on the same file row
+    again = ingest(loaded, tmp_path, "acme_bad_class.csv")
+    assert again.status == "rejected" and counts(loaded)["payroll_files"] == 1
+
+
+def test_a_rejected_file_is_accepted_when_the_right_company_sends_the_same_bytes(loaded, tmp_path):
+    data = (REFERENCE.parent / "payroll" / "summit_2025-06-06.csv").read_bytes()  # summit's clients only
+
+    def send(company):
+        return ingest_payroll_file(loaded, data, company_id=company, original_name="summit.csv", home=tmp_path,
+                                   received_at=AT)
+
+    wrong = send("acme-payroll")
+    assert wrong.status == "rejected" and {e.column for e in wrong.errors} == {"employer_fein"}
+    right = send("summit-payroll")
+    assert right.status == "accepted" and right.file_sha256 == wrong.file_sha256 and right.invoices
+    row = loaded.scalar(select(m.PayrollFile).where(m.PayrollFile.sha256 == right.file_sha256))
+    assert (row.status, row.payroll_company_id, row.error_count) == ("accepted", "summit-payroll", 0)
+    assert counts(loaded)["payroll_files"] == 1
+    # once accepted, the bytes are processed: a third upload changes nothing
+    assert send("summit-payroll").status == "duplicate"
 
 
 def test_correction_before_debit_voids_and_reissues(loaded, tmp_path):

@@ -1,7 +1,9 @@
 """Pins the sandbox bank's documented test accounts (docs/sandbox-bank.md) end to end: our debit file
 lands in <root>/inbound, the sandbox writes NACHA return/NOC files into <root>/returns, and reconciling
-them does what each account promises; process(today) is idempotent."""
+them does what each account promises; process(today) is idempotent; its state file (full account
+numbers) is mode 0600."""
 
+import stat
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -81,3 +83,16 @@ def test_test_accounts_end_to_end(db_session, tmp_path):
     assert reload(s, invoices[R01_ALWAYS]).status == "failed"
     kinds = sorted(s.scalars(select(m.Notification.kind).where(m.Notification.kind != "payment_confirmation")))
     assert kinds == ["charge_failure", "new_bank_details_needed", "reauthorization_needed"]
+
+
+def test_state_file_holding_account_numbers_is_mode_0600(db_session, tmp_path):
+    s = db_session
+    bank, sandbox = DirectoryBank(tmp_path), SandboxBank(tmp_path)
+    world = make_world(s, account=R01_THEN_PAYS, fein="111111111")
+    originate(bank, s, [(world, world.invoice(10000), 1)], date(2025, 3, 18), 1)
+    (tmp_path / "sandbox-state.tmp").write_text("{}")  # a leftover temp file of a wider mode
+    (tmp_path / "sandbox-state.tmp").chmod(0o644)
+    sandbox.process(date(2025, 3, 19))
+    state = tmp_path / "sandbox-state.json"
+    assert R01_THEN_PAYS in state.read_text()  # the full account number is in there...
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600  # ...so only the owner may read it

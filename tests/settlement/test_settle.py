@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from paygo.ach.reconcile import reconcile_return_file
 from paygo.ach.settle import settle
+from paygo.billing.fees import percentage_fee_cents
 from paygo.db import models as m
 from paygo.ledger import repo
 from paygo.statements import build_carrier_statement
@@ -96,9 +97,7 @@ def test_money_is_conserved_over_a_random_sequence(db_session, tmp_path):
     net = sum(build_carrier_statement(s, "granite", mo, issue_date=mo).net_cents for mo in months)
     assert -repo.balance(s, "carrier_wallet:granite") == net
     # and directly: premium of settled invoices less 5% each
-    from paygo.ach.settle import percentage_fee
-
-    expected = sum(inv.premium_cents - percentage_fee(inv.premium_cents, "0.05")
+    expected = sum(inv.premium_cents - percentage_fee_cents(inv.premium_cents, "0.05")
                    for inv in s.scalars(select(m.Invoice).join(m.AchEntry).where(m.AchEntry.status == "settled")))
     assert -repo.balance(s, "carrier_wallet:granite") == expected
     assert repo.unbalanced_transactions(s) == []
