@@ -9,11 +9,14 @@ TZ = "America/New_York"
 # The sandbox bank's cutoff is 16:00 ET; origination runs at 14:30 on weekdays (a holiday run
 # builds nothing new: effective dates are always banking days from paygo.calendar).
 originate_ach_debits_schedule = dg.ScheduleDefinition(
+    name="originate_ach_debits_schedule",
     job=originate_ach_debits_job, cron_schedule="30 14 * * 1-5", execution_timezone=TZ
 )
 settle_ach_debits_schedule = dg.ScheduleDefinition(
+    name="settle_ach_debits_schedule",
     job=settle_ach_debits_job, cron_schedule="0 7 * * *", execution_timezone=TZ
 )
 carrier_statements_schedule = dg.ScheduleDefinition(
+    name="carrier_statements_schedule",
     job=carrier_statements_job, cron_schedule="0 8 1 * *", execution_timezone=TZ
 )

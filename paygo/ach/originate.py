@@ -9,7 +9,8 @@ each in its own batch). The order is what makes it exactly once:
      partial UNIQUE index allows one in flight per invoice);
   2. upload (temp name, rename, read back) and compare the sha256 read back with the recorded one;
   3. mark it `uploaded`, then, in one transaction, `confirmed` with each invoice `in_flight`, a
-     history row and the ledger `debit_sent:<inv>:<presentment>`.
+     history row and the ledger `debit_sent:<inv>:<presentment>` (a refund credit:
+     `refund_sent:<inv>:<presentment>`, docs/ledger.md).
 A re-run first finishes any `built`/`uploaded` file (same bytes, same name) before building
 anything new, so a crash anywhere yields the same file again or nothing, never a second entry.
 Worked example: invoices of 2715 (checking) and 1234 (savings) due on 2026-11-27, run on Wednesday
@@ -327,6 +328,9 @@ def _finish(session: Session, file_id: int, bank: Bank, today: date, fail_at) ->
             if codes.is_debit(entry.transaction_code):
                 repo.post(session, posting.debit_sent(invoice.number, entry.presentment, employer.fein,
                                                       entry.amount_cents, today))
+            else:  # a refund credit: the refund payable is settled, the money is in transit
+                repo.post(session, posting.refund_sent(invoice.number, entry.presentment, employer.fein,
+                                                       entry.amount_cents, today))
         session.flush()
         _hook(fail_at, "confirming")
     session.commit()

@@ -14,6 +14,8 @@ flat and setup fees are charged outside settlement (`carrier_fee`).
 Worked example: INV-1 premium 2715 + cycle fee 150 = 2865 debited on Tue 2025-03-18, carrier
 `acme` at 5%: settle(today=Thu 2025-03-20) -> cash_at_bank +2865, carrier_wallet:acme -2579
 (2715 - 136), platform_fees -286 (136 + 150); settle(today=Wed 2025-03-19) settles nothing.
+A refund credit (tc 22/32) settles on the same schedule with `refund_settled:<inv>:<n>` (refunds in
+transit / cash at bank) and its invoice `paid`; it credits no wallet and counts in no carrier total.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from paygo.db.models import (
 )
 from paygo.db.bulk import raw_insert
 from paygo.ledger import posting
+from paygo.nacha import codes
 from paygo.ledger.repo import post_many
 from paygo.notifications.messages import Facts, compose
 from paygo.notifications.outbox import enqueue
@@ -145,7 +148,7 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
     """Settle every in-flight entry whose return window has passed; the caller commits."""
     rows = session.execute(
         select(AchEntry.id, AchEntry.presentment, AchEntry.amount_cents, AchEntry.effective_date,
-               AchEntry.account_last4, Invoice.id, Invoice.number, Invoice.status, Invoice.premium_cents,
+               AchEntry.account_last4, AchEntry.transaction_code, Invoice.id, Invoice.number, Invoice.status, Invoice.premium_cents,
                Invoice.employer_fee_cents, Invoice.policy_id, Policy.carrier_id, Employer.name, Employer.email)
         .join(Invoice, Invoice.id == AchEntry.invoice_id)
         .join(Policy, Policy.id == Invoice.policy_id)
@@ -162,8 +165,12 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
     totals: dict[str, list[int]] = {}
     now = datetime.now(timezone.utc)
     for r in due:
-        (entry_id, n, amount, _eff, last4, inv_id, number, inv_status, premium, emp_fee, policy_id, carrier,
+        (entry_id, n, amount, _eff, last4, tc, inv_id, number, inv_status, premium, emp_fee, policy_id, carrier,
          emp_name, email) = r
+        if not codes.is_debit(tc):  # a refund credit (22/32): the money left our bank; nothing to a wallet
+            txns.append(posting.refund_settled(number, n, amount, today))
+            invoice_changes.append((inv_id, inv_status, "paid", f"ACH refund credit presentment {n} settled"))
+            continue
         setting = per_policy.get(policy_id) or per_carrier.get(carrier)
         fee = carrier_fee_cents(setting, premium)
         txns.append(posting.debit_settled(number, n, amount, today))

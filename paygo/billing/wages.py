@@ -156,13 +156,14 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
     """
     ytd = _checked_ytd(ytd)
     keys = list(YTD_KEYS)
-    indexed = rows.with_row_index("_i")
-    capped = (
-        indexed.filter(pl.col("cap").is_not_null())
+    capped = (  # lazy, so only the columns used are filtered (not every column of every row)
+        rows.lazy().with_row_index("_i")
         .select("_i", *keys, *CAP_ORDER, "limited_cents", "cap_era", "cap_limit_cents")
+        .filter(pl.col("cap").is_not_null())
         .sort(pl.struct(*keys, *CAP_ORDER))  # lexicographic, strings in code-point order
         .with_columns(_kfirst=_changed(keys), _sfirst=_changed([*keys, "cap_era"]))
         .with_columns(_seg=pl.col("_sfirst").cum_sum() - 1, _run=pl.col("limited_cents").cum_sum())
+        .collect()
     )
     # One row per (employee group, era): its total and where its capped year to date starts.
     eras = (

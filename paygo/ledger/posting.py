@@ -33,6 +33,7 @@ ACCOUNT_KINDS = {
     "fees_unsettled": "liability",  # employer-paid (cycle-based) fees invoiced, not yet settled
     "carrier_wallet": "liability",  # per carrier: settled premium less fees, owed to the carrier
     "refunds_payable": "liability",  # per employer: money owed back
+    "refunds_in_transit": "liability",  # refund credits sent to the bank, not yet settled
     "platform_fees": "revenue",  # our fees, earned on settlement
 }
 PARTY_ACCOUNTS = {"employer_receivable", "premium_unsettled", "carrier_wallet", "refunds_payable"}
@@ -197,8 +198,32 @@ def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amo
     )
 
 
+def refund_sent(invoice_number: str, presentment: int, employer_fein: str, amount_cents: int,
+                on: date) -> Transaction:
+    """The refund credit (tc 22/32) confirmed by the bank: Dr refunds payable / Cr refunds in transit.
+
+    The employer is owed nothing more; the money leaves our bank when the credit settles.
+    """
+    _positive("amount_cents", amount_cents)
+    return transaction(
+        f"refund_sent:{invoice_number}:{presentment}", "refund_sent",
+        f"ACH refund credit for {invoice_number}, presentment {presentment}", on,
+        (f"refunds_payable:{employer_fein}", amount_cents), ("refunds_in_transit", -amount_cents),
+    )
+
+
+def refund_settled(invoice_number: str, presentment: int, amount_cents: int, on: date) -> Transaction:
+    """The refund credit settled: Dr refunds in transit / Cr cash at bank (the money left our bank)."""
+    _positive("amount_cents", amount_cents)
+    return transaction(
+        f"refund_settled:{invoice_number}:{presentment}", "refund_settled",
+        f"ACH refund credit for {invoice_number}, presentment {presentment}, settled", on,
+        ("refunds_in_transit", amount_cents), ("cash_at_bank", -amount_cents),
+    )
+
+
 def refund_paid(key: str, employer_fein: str, amount_cents: int, on: date) -> Transaction:
-    """The refund credit settled: Dr refunds payable / Cr cash at bank."""
+    """A refund paid outside ACH (cheque, wire): Dr refunds payable / Cr cash at bank."""
     _positive("amount_cents", amount_cents)
     return transaction(
         f"refund_paid:{key}", "refund_paid", f"refund paid to {employer_fein}", on,

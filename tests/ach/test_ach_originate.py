@@ -1,7 +1,8 @@
 """Pins origination on SQLite and PostgreSQL: the file written parses back and is accepted by achkit and
 achlens with totals equal to its invoices; debit dates and effective dates skip weekends and Federal
 Reserve holidays; file id modifiers go A, B on one day; RETRY PYMT, refund credit 22, savings 37;
-over-limit held once, zero not debited; a crash at each step then a re-run gives exactly one file
+over-limit held once, zero not debited; the debit schedule lives in invoice columns; a refund credit settles
+the refund payable and conserves money; a crash at each step then a re-run gives exactly one file
 and one debit per invoice; the one-in-flight index holds; account numbers stay out of DB and output."""
 
 import hashlib
@@ -268,3 +269,52 @@ def test_without_a_bank_the_file_is_only_recorded(db_session, cipher, bank_setti
     sent = go(s, bank_settings, cipher, folder_bank, tmp_path)
     assert sent.finished == ("PAYGO-20261125-A.ach",)
     assert s.scalar(select(m.AchFile.status)) == "confirmed"
+
+
+def test_debit_schedule_lives_in_columns_not_in_history_text(db_session, cipher, bank_settings, folder_bank, tmp_path):
+    s = db_session
+    emp = add_employer(s, cipher, "111111111")
+    noticed = add_invoice(s, emp, "INV-1", 2715)
+    s.commit()
+    schedule_debits(s, today=TUE, settings=bank_settings)
+    s.commit()
+    # notice Tue 24th, 2 banking days: Wed 25 is 1, Thanksgiving skipped, Fri 27 is 2
+    assert (noticed.debit_date, noticed.debit_presentment, noticed.debit_bank_details_version) == (date(2026, 11, 27), 1, 1)
+    reasons = list(s.scalars(select(m.InvoiceStatusChange.reason).where(m.InvoiceStatusChange.invoice_id == noticed.id)))
+    assert not any("[debit" in r for r in reasons)  # human-readable only
+    # An invoice scheduled with the columns set and a free-text history reason is originated all the same.
+    by_hand = add_invoice(s, emp, "INV-2", 100, status="scheduled")
+    by_hand.debit_date, by_hand.debit_presentment, by_hand.debit_bank_details_version = date(2026, 11, 27), 1, 1
+    s.commit()
+    result = originate(s, today=WED, bank=folder_bank, home=tmp_path, settings=bank_settings, cipher=cipher, now=NOW)
+    assert sorted(e.invoice_number for e in result.entries) == ["INV-1", "INV-2"]
+
+
+def test_refund_credit_settles_the_refund_payable_and_conserves_money(db_session, cipher, bank_settings, folder_bank,
+                                                                       tmp_path):
+    from paygo.ach.settle import settle
+    from paygo.ledger import posting
+
+    s = db_session
+    emp = add_employer(s, cipher, "111111111")
+    add_invoice(s, emp, "INV-1", 2715)
+    add_invoice(s, emp, "INV-3", -500)
+    # what issuing posts (paygo.invoicing.repo.issue): the debit's receivable, the refund's payable
+    repo.post(s, posting.invoice_issued("INV-1", "111111111", "granite", 2715, 0, TUE))
+    repo.post(s, posting.refund_payable("INV-3", "111111111", "granite", 500, TUE))
+    s.commit()
+    go(s, bank_settings, cipher, folder_bank, tmp_path)
+    go(s, bank_settings, cipher, folder_bank, tmp_path)  # a re-run posts nothing twice
+    # the credit went out: nothing owed to the employer any more, 500 on its way out of the bank
+    assert repo.balance(s, "refunds_payable:111111111") == 0
+    assert repo.balance(s, "refunds_in_transit") == -500
+    assert s.scalar(select(func.count()).select_from(m.LedgerTransaction)
+                    .where(m.LedgerTransaction.idempotency_key == "refund_sent:INV-3:1")) == 1
+    settle(s, today=date(2026, 12, 1))  # effective Fri 27th + 2 banking days = Tue Dec 1st
+    s.commit()
+    # cash: 2715 collected - 500 refunded = 2215; wallet: 2715 credited, 500 given back = -2215
+    assert repo.balance(s, "cash_at_bank") == 2215
+    assert repo.balance(s, "carrier_wallet:granite") == -2215
+    assert repo.balance(s, "refunds_in_transit") == 0 and repo.balance(s, "ach_in_transit") == 0
+    assert sum(repo.balances(s).values()) == 0 and repo.unbalanced_transactions(s) == []
+    assert s.scalar(select(m.Invoice.status).where(m.Invoice.number == "INV-3")) == "paid"

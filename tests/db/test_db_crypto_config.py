@@ -59,3 +59,17 @@ def test_defaults_file_and_environment(tmp_path):
     assert "secret-value" not in repr(load_settings({"PAYGO_ACCOUNT_KEY": "secret-value"}, cwd=tmp_path))
     with pytest.raises(ConfigError, match="whole number"):
         load_settings({"PAYGO_SFTP_PORT": "twenty"}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("env, toml, expected", [
+    ({}, None, None),  # no folder bank configured
+    ({"PAYGO_BANK_DIR": "/srv/bank"}, None, Path("/srv/bank")),  # from the environment
+    ({}, 'bank_dir = "bank"\n', "CWD/bank"),  # from paygo.toml, relative to the working directory
+    ({"PAYGO_BANK_DIR": "/srv/env-bank"}, 'bank_dir = "bank"\n', Path("/srv/env-bank")),  # the environment wins
+])
+def test_bank_dir_from_environment_or_file(tmp_path, env, toml, expected):
+    if toml is not None:
+        (tmp_path / "paygo.toml").write_text(toml)
+    if expected == "CWD/bank":
+        expected = tmp_path.resolve() / "bank"
+    assert load_settings(env, cwd=tmp_path).bank_dir == expected

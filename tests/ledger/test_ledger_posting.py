@@ -38,6 +38,11 @@ def legs(txn):
         (p.refund_payable("INV-9", "123456789", "acme", 500, D),
          [("carrier_wallet:acme", 500), ("refunds_payable:123456789", -500)]),
         (p.refund_paid("INV-9", "123456789", 500, D), [("cash_at_bank", -500), ("refunds_payable:123456789", 500)]),
+        # the refund credit of 500 confirmed: nothing owed to the employer, 500 on its way out
+        (p.refund_sent("INV-9", 1, "123456789", 500, D),
+         [("refunds_in_transit", -500), ("refunds_payable:123456789", 500)]),
+        # and settled: the 500 left our bank
+        (p.refund_settled("INV-9", 1, 500, D), [("cash_at_bank", -500), ("refunds_in_transit", 500)]),
         (p.carrier_payout("2025-03", "acme", 2579, D), [("carrier_wallet:acme", 2579), ("cash_at_bank", -2579)]),
         (p.debit_returned("INV-1", 1, "123456789", 2865, "R01", D),
          [("ach_in_transit", -2865), ("employer_receivable:123456789", 2865)]),

@@ -1,6 +1,7 @@
 """The ledger in a real database (SQLite and PostgreSQL).
 
-Pins: posting twice with one key is a no-op and with other content raises; balances equal the
+Pins: posting twice with one key is a no-op and with other content raises (`post` and the bulk
+`post_many` alike); balances equal the
 sum of entries; a reversal restores every balance; entries cannot be updated or deleted; the
 stored ledger has no unbalanced transaction.
 """
@@ -105,3 +106,21 @@ def test_entries_are_append_only(db_session, statement):
 def test_reversing_an_unknown_transaction_raises(db_session):
     with pytest.raises(KeyError):
         repo.reverse(db_session, "invoice_issued:NOPE", D)
+
+
+def test_post_many_writes_once_and_agrees_with_post(db_session):
+    s = db_session
+    cycle = full_cycle()
+    repo.post(s, cycle[0])  # one already posted singly: post_many skips it
+    assert repo.post_many(s, cycle) == 3
+    assert repo.post_many(s, cycle) == 0  # a second time writes nothing
+    s.commit()
+    # issue 2865, send -2865: receivable 0; settle: cash 2865; wallet 2715 - 136 = 2579
+    assert (repo.balance(s, EMP), repo.balance(s, "cash_at_bank"), repo.balance(s, "carrier_wallet:acme")) \
+        == (0, 2865, -2579)
+    assert s.scalar(select(func.count()).select_from(LedgerTransaction)) == 4
+    assert repo.unbalanced_transactions(s) == []
+    with pytest.raises(repo.IdempotencyConflict):  # same key, other amount
+        repo.post_many(s, [p.debit_settled("INV-1", 1, 2866, D)])
+    with pytest.raises(ValueError, match="reversals"):
+        repo.post_many(s, [p.reversal(cycle[0], D)])

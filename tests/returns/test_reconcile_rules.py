@@ -1,4 +1,5 @@
-"""Pins what reconciling a return does over time: R01 re-presented at most twice then the invoice fails
+"""Pins what reconciling a return does over time: R01 re-presented at most twice (its noticed debit date
+cleared until the next notice) then the invoice fails
 and the employer is told once; a late R10 after settlement claws the wallet back with explicit entries;
 NOC corrected data is validated before it touches the employer; R11 goes to ops and fails the invoice."""
 
@@ -103,3 +104,19 @@ def test_parse_correction(code, data, expected):
 def test_parse_correction_refuses(code, data):
     with pytest.raises(ValueError):
         parse_correction(code, data)
+
+
+def test_r01_clears_the_noticed_debit_until_the_next_notice(db_session, tmp_path):
+    s = db_session
+    w = make_world(s)
+    inv = w.invoice(2715, 150)
+    # as paygo.ach.schedule records the notice of presentment 1
+    inv.debit_date, inv.debit_presentment, inv.debit_bank_details_version = date(2025, 3, 18), 1, 1
+    entry = w.send(inv, effective=date(2025, 3, 18))
+    s.commit()
+    r = apply(s, tmp_path, [returned("R01", entry)], date(2025, 3, 19))
+    assert r.retries_scheduled == 1
+    inv = reload(s, inv)
+    # back to scheduled for presentment 2, which no notice has announced yet
+    assert (inv.status, inv.debit_date, inv.debit_presentment, inv.debit_bank_details_version) \
+        == ("scheduled", None, None, None)
