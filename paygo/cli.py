@@ -41,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     wanted = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(only=wanted).parse_args(argv)
-    return int(args.handler(args) or 0)
+    from paygo.commands.common import UsageError
+
+    try:
+        return int(args.handler(args) or 0)
+    except UsageError as exc:
+        print(f"paygo {' '.join(a for a in argv[:2] if not a.startswith('-'))}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

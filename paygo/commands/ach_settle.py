@@ -15,20 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paygo.ach.settle import settle
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import database
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"paygo ach settle: {exc}")
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            r = settle(session, today=args.date or date.today())
-    finally:
-        engine.dispose()
+    with database() as (_, session):
+        r = settle(session, today=args.date or date.today())
     print(f"settled {r.settled} entries, ${format_cents(r.total_cents)}")
     for c in r.by_carrier:
         print(f"  {c.carrier_id}: {c.entries} entries, debited ${format_cents(c.debited_cents)}, premium "

@@ -16,21 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paygo.billing.money import format_cents
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import database
     from paygo.invoicing.repo import list_invoices
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"paygo invoices: {exc}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            rows = list_invoices(session, args.status)
-    finally:
-        engine.dispose()
+    with database() as (_, session):
+        rows = list_invoices(session, args.status)
     if args.json:
         json.dump(rows, sys.stdout)
         sys.stdout.write("\n")

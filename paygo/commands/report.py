@@ -17,21 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import database
     from paygo.invoicing.report import report_csv
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"paygo report: {exc}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            text = report_csv(session, args.by)
-    finally:
-        engine.dispose()
+    with database() as (_, session):
+        text = report_csv(session, args.by)
     if args.out:
         args.out.write_text(text)
         print(f"wrote {args.out}")

@@ -17,31 +17,23 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from paygo.billing.money import format_cents
-    from paygo.config import ConfigError, load_settings
+    from paygo.commands.common import UsageError, database
     from paygo.db.models import Carrier
-    from paygo.db.session import make_engine, session_scope
     from paygo.statements import build_carrier_statement, parse_month, write_carrier_statement
 
     try:
         month = parse_month(args.month)
-        settings = load_settings()
-    except (ValueError, ConfigError) as exc:
-        print(f"paygo statements: {exc}")
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            carriers = [args.carrier] if args.carrier else list(session.scalars(select(Carrier.id).order_by(Carrier.id)))
-            for cid in carriers:
-                try:
-                    pdf, csv_path = write_carrier_statement(session, cid, month, settings.home)
-                except KeyError as exc:
-                    print(f"paygo statements: {exc.args[0]}")
-                    return 2
-                st = build_carrier_statement(session, cid, month)
-                print(f"{cid} {month:%Y-%m}: settled ${format_cents(st.settled_premium_cents)}, fees "
-                      f"${format_cents(st.carrier_fees_cents)}, clawbacks ${format_cents(st.clawbacks_cents)}, "
-                      f"net ${format_cents(st.net_cents)} -> {pdf}, {csv_path}")
-    finally:
-        engine.dispose()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    with database() as (settings, session):
+        carriers = [args.carrier] if args.carrier else list(session.scalars(select(Carrier.id).order_by(Carrier.id)))
+        for cid in carriers:
+            try:
+                pdf, csv_path = write_carrier_statement(session, cid, month, settings.home)
+            except KeyError as exc:
+                raise UsageError(exc.args[0]) from exc
+            st = build_carrier_statement(session, cid, month)
+            print(f"{cid} {month:%Y-%m}: settled ${format_cents(st.settled_premium_cents)}, fees "
+                  f"${format_cents(st.carrier_fees_cents)}, clawbacks ${format_cents(st.clawbacks_cents)}, "
+                  f"net ${format_cents(st.net_cents)} -> {pdf}, {csv_path}")
     return 0

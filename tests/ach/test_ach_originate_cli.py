@@ -1,5 +1,5 @@
 """Pins `paygo ach originate --date`: it prints the file, the entries with ****last4 only, and held
-invoices; a second run sends nothing new."""
+invoices; a second run sends nothing new; the folder bank may come from paygo.toml `bank_dir`."""
 
 import os
 import subprocess
@@ -42,3 +42,26 @@ def test_cli_prints_entries_masked(tmp_path, sqlite_template):
     third = subprocess.run([sys.executable, "-m", "paygo.cli", "ach", "originate", "--date", "2026-11-27"],
                            env=env, capture_output=True, text=True, cwd=tmp_path)
     assert "no new file: nothing due" in third.stdout
+
+
+def test_bank_dir_from_paygo_toml_receives_the_file(tmp_path, sqlite_template):
+    import shutil
+
+    db = tmp_path / "paygo.db"
+    shutil.copyfile(sqlite_template, db)
+    key = Fernet.generate_key()
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        add_invoice(s, add_employer(s, AccountCipher([key]), "111111111"), "INV-1", 2715)
+        s.commit()
+    engine.dispose()
+    (tmp_path / "paygo.toml").write_text('bank_dir = "toml-bank"\n')
+    env = {k: v for k, v in os.environ.items() if k != "PAYGO_BANK_DIR"}
+    env |= {"PAYGO_HOME": str(tmp_path / "home"), "PAYGO_DATABASE_URL": f"sqlite:///{db}",
+            "PAYGO_ACCOUNT_KEY": key.decode()}
+    for day in ("2026-11-25", "2026-11-27"):  # notice, then the debit due on Mon 30th goes out on Fri 27th
+        done = subprocess.run([sys.executable, "-m", "paygo.cli", "ach", "originate", "--date", day],
+                              env=env, capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert "uploaded and confirmed" in done.stdout
+    assert [p.name for p in (tmp_path / "toml-bank" / "inbound").iterdir()] == ["PAYGO-20261127-A.ach"]

@@ -1,7 +1,8 @@
 """Every database constraint of the data model rejects what it should, on SQLite and PostgreSQL.
 
 Pins the invariants held by the database itself: one live invoice per (policy, employer, run);
-one in-flight debit per invoice; presentments 1..3 once each; invoice numbers unique; a payroll
+one in-flight debit per invoice; presentments 1..3 once each; an invoice's noticed debit
+(date, presentment 1..3, bank version) all set or all NULL; invoice numbers unique; a payroll
 file once per sha256; a NACHA file once per (creation date, modifier); a return applied once;
 one default billing setting per carrier; non-zero ledger entries; FEIN length; CHECKed enums.
 A voided invoice frees its run for a reissue but keeps its number.
@@ -44,6 +45,10 @@ REJECTED = {
     "second live invoice for a run": lambda w: [invoice(w)],
     "second live invoice, the first one paid": lambda w: [invoice(w, status="paid")],
     "reused invoice number": lambda w: [invoice(w, number="INV-000001", kind="adjustment", adjusts_id=w["invoice"].id)],
+    "a noticed debit of presentment 4": lambda w: [invoice(w, kind="adjustment", adjusts_id=w["invoice"].id,
+        debit_date=date(2025, 3, 18), debit_presentment=4, debit_bank_details_version=1)],
+    "a debit date without its presentment": lambda w: [invoice(w, kind="adjustment", adjusts_id=w["invoice"].id,
+        debit_date=date(2025, 3, 18))],
     "second in-flight entry for an invoice": lambda w: [entry(w, 1), entry(w, 2, trace="021000020000002")],
     "same presentment twice": lambda w: [entry(w, 1, "returned"), entry(w, 1, "in_flight", "021000020000002")],
     "presentment 4": lambda w: [entry(w, 4)],

@@ -1,0 +1,26 @@
+"""What the database-backed commands share: settings, one session, and usage errors (exit 2)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class UsageError(Exception):
+    """A problem with how the command was called or configured; `paygo` prints it and exits 2."""
+
+
+@contextmanager
+def database() -> Iterator[tuple]:
+    """(settings, session) on the configured database; the engine is disposed afterwards."""
+    from paygo.config import ConfigError, load_settings
+    from paygo.db.session import make_engine, session_scope
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            yield settings, session
+    finally:
+        engine.dispose()
