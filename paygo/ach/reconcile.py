@@ -163,6 +163,7 @@ class Candidate:
     invoice_number: str
     invoice_status: str
     employer_id: int
+    transaction_code: int = codes.CHECKING_DEBIT
 
 
 def _candidates(session: Session, traces: list[str], since: date, until: date) -> dict[str, list[Candidate]]:
@@ -171,7 +172,7 @@ def _candidates(session: Session, traces: list[str], since: date, until: date) -
         q = (
             select(AchEntry.id, AchEntry.trace_number, AchEntry.amount_cents, AchEntry.effective_date, AchEntry.status,
                    AchEntry.presentment, AchEntry.account_last4, Invoice.id, Invoice.number, Invoice.status,
-                   Invoice.employer_id)
+                   Invoice.employer_id, AchEntry.transaction_code)
             .join(Invoice, Invoice.id == AchEntry.invoice_id)
             .where(AchEntry.trace_number.in_(traces[i : i + CHUNK]),
                    AchEntry.effective_date >= since, AchEntry.effective_date <= until)
@@ -359,10 +360,13 @@ class _Applier:
         self.record(item, m, key, "applied")
         self.r.applied += 1
         employer = self.employer(m.employer_id)
-        if m.status == "settled":  # a late return: take the money back from the wallet, explicitly
-            self.claw_back(item, m)
         self.entry_updates.append({"id": m.entry_id, "status": "returned",
                                    "returned_at": datetime.now(timezone.utc)})
+        if not codes.is_debit(m.transaction_code):
+            self.refund_returned(item, m, employer)
+            return
+        if m.status == "settled":  # a late return: take the money back from the wallet, explicitly
+            self.claw_back(item, m)
         self.txns.append(posting.debit_returned(m.invoice_number, m.presentment, employer.fein, m.amount_cents,
                                                 item.code, self.today))
         current = self.invoice_status.get(m.invoice_id, m.invoice_status)
@@ -387,6 +391,20 @@ class _Applier:
                                     f"{item.code} on invoice {m.invoice_number} presentment {m.presentment}, account "
                                     f"****{m.account_last4}: {codes.RETURN_CODES.get(item.code, ('?',))[0]}"))
             self.r.exceptions += 1
+
+    def refund_returned(self, item: ReceivedItem, m: Candidate, employer: Employer) -> None:
+        """A refund credit (tc 22/32) came back: the employer is owed it again, by other means or
+        to new bank details; never re-sent automatically (ops decide, from the exception queue)."""
+        self.txns.append(posting.refund_returned(m.invoice_number, m.presentment, employer.fein, m.amount_cents,
+                                                 item.code, self.today, settled=m.status == "settled"))
+        current = self.invoice_status.get(m.invoice_id, m.invoice_status)
+        self.set_invoice(m.invoice_id, current, "failed", f"refund credit returned {item.code}")
+        self.r.failures += 1
+        idx = len(self.returns) - 1
+        self.exceptions.append((idx, "refund_returned",
+                                f"{item.code} on refund credit {m.invoice_number} presentment {m.presentment}, "
+                                f"account ****{m.account_last4}: the employer is owed {m.amount_cents} cents again"))
+        self.r.exceptions += 1
 
     def original_date(self, m: Candidate) -> date:
         if m.presentment == 1:

@@ -222,6 +222,22 @@ def refund_settled(invoice_number: str, presentment: int, amount_cents: int, on:
     )
 
 
+def refund_returned(invoice_number: str, presentment: int, employer_fein: str, amount_cents: int,
+                    return_code: str, on: date, *, settled: bool) -> Transaction:
+    """A refund credit returned by the employer's bank: the employer is owed the refund again.
+
+    Before settlement: Dr refunds in transit / Cr refunds payable (undoes `refund_sent`); after it:
+    Dr cash at bank / Cr refunds payable (the money came back to our bank).
+    """
+    _positive("amount_cents", amount_cents)
+    debit = "cash_at_bank" if settled else "refunds_in_transit"
+    return transaction(
+        f"refund_returned:{invoice_number}:{presentment}", "refund_returned",
+        f"ACH refund credit for {invoice_number}, presentment {presentment}, returned {return_code}", on,
+        (debit, amount_cents), (f"refunds_payable:{employer_fein}", -amount_cents),
+    )
+
+
 def refund_paid(key: str, employer_fein: str, amount_cents: int, on: date) -> Transaction:
     """A refund paid outside ACH (cheque, wire): Dr refunds payable / Cr cash at bank."""
     _positive("amount_cents", amount_cents)

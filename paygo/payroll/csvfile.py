@@ -138,16 +138,20 @@ def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
         *[pl.col(c).str.strip_chars(TRIM) if needs_trim else pl.col(c) for c in header],
     )
+    # A field missing from a short record reads null (a present empty field reads ""), and the
+    # missing fields are the trailing ones: a record is short exactly when its last cell is null.
     missing = pl.sum_horizontal([pl.col(c).is_null() for c in header])
     empty = pl.sum_horizontal([pl.col(c).fill_null("") == "" for c in header])
-    short = frame.filter((missing > 0) & (empty < len(header))).select(
+    kept = frame.select(empty < len(header)).to_series()  # one pass: False on blank records
+    short = frame.filter(pl.col(header[-1]).is_null() & kept).select(
         "row", (len(header) - missing).cast(pl.Int64).alias("fields")
     )
     if ragged is None:
         ragged = short
     else:
         ragged = pl.concat([ragged, short]).unique("row", keep="first")
-    cells = frame.filter(empty < len(header)).with_columns(
+    cells = frame if kept.all() else frame.filter(kept)
+    cells = cells.with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in header]
     )
     return RawPayroll(tuple(header), cells, ragged.sort("row"))

@@ -2,9 +2,11 @@
 
 Pins the optimisations of `paygo check` (docs/benchmarks.md) against plain references:
 - `validate_payroll_cells` (pandera on only the rows `cell_rules_hold` flags) reports exactly
-  the failure cases of pandera run on every row;
+  the failure cases of pandera run on every row, and so does `validate_payroll_rows` given the
+  cells' verdict (pandera PayrollRows on only the rows whose cells or whole-row rules fail);
 - `cells.cents` (polars decimal parse) equals the scalar `paygo.billing.money.parse_cents`;
-- `rules.duplicate_keys` names the same later rows as a Python dict over the five key cells;
+- `rules.duplicate_keys` names the same later rows as a Python dict over the five key cells,
+  both on the exact path (some key cell empty) and the hash path (every key cell present);
 - `rules.rate_rows` agrees row by row with the scalar `PolicyBook` lookups.
 The file mixes good cells with every kind of bad cell, so each check both passes and fails.
 """
@@ -21,7 +23,7 @@ from paygo.payroll.columns import ALL_COLUMNS, MONEY_COLUMNS
 from paygo.payroll.csvfile import read_payroll_csv
 from paygo.payroll.policies import PolicyBook
 from paygo.payroll.validate import typed_rows
-from schemas.payroll import PayrollCells, _run, validate_payroll_cells
+from schemas.payroll import PayrollCells, PayrollRows, _run, cell_rules_hold, validate_payroll_cells, validate_payroll_rows
 
 ROWS = 3000
 POLICIES = (
@@ -74,6 +76,18 @@ def test_prefiltered_pandera_equals_pandera_on_every_row(cells):
     assert fast.select(key).sort(key, nulls_last=True).equals(slow.select(key).sort(key, nulls_last=True))
 
 
+def test_prefiltered_row_contract_equals_pandera_on_every_row(cells):
+    typed = typed_rows(cells)
+    holds = cells.select(cell_rules_hold(cells.columns)).to_series()
+    fast = validate_payroll_rows(typed, cells_hold=holds).failure_cases
+    slow = _run(PayrollRows, typed).failure_cases
+    key = ["index", "column", "check", "failure_case"]
+    checks = set(slow["check"].to_list())
+    # both whole-row rules fail somewhere, and rows with holding cells do reach pandera through them
+    assert {"period_in_order_and_at_most_31_days", "overtime_premium_within_overtime_pay"} <= checks
+    assert fast.select(key).sort(key, nulls_last=True).equals(slow.select(key).sort(key, nulls_last=True))
+
+
 def test_cents_equals_scalar_parse_cents(cells):
     values = pl.concat([cells[c] for c in MONEY_COLUMNS]).drop_nulls().unique().to_list() + MONEY
     got = pl.DataFrame({"t": values}).select(parse.cents(pl.col("t")))["t"].to_list()
@@ -87,7 +101,7 @@ def test_cents_equals_scalar_parse_cents(cells):
     assert got == [scalar(t) for t in values]
 
 
-def test_duplicate_keys_equals_python_dict(cells):
+def expected_repeats(cells: pl.DataFrame) -> list[tuple[int, str]]:
     first: dict[tuple, int] = {}
     expected = []
     for r in cells.iter_rows(named=True):
@@ -99,9 +113,30 @@ def test_duplicate_keys_equals_python_dict(cells):
             expected.append((r["row"], f"repeats row {first[key]}"))
         else:
             first[key] = r["row"]
+    return expected
+
+
+def repeats(cells: pl.DataFrame) -> list[tuple[int, str]]:
     got = rules.duplicate_keys(cells).sort("row")
+    return [(row, error.split(":")[0]) for row, error in got.select("row", "error").iter_rows()]
+
+
+KEY_CELLS = ["employer_fein", "payroll_run_id", "employee_id", "state", "class_code"]
+
+
+def test_duplicate_keys_equals_python_dict(cells):
+    expected = expected_repeats(cells)
     assert expected  # the random file does repeat keys
-    assert [(row, error.split(":")[0]) for row, error in got.select("row", "error").iter_rows()] == expected
+    assert cells.select(KEY_CELLS).null_count().sum_horizontal().item() > 0  # the exact path
+    assert repeats(cells) == expected
+
+
+def test_duplicate_keys_hash_path_equals_python_dict(cells):
+    complete = cells.drop_nulls(KEY_CELLS)  # every key cell present: the hash count decides first
+    expected = expected_repeats(complete)
+    assert expected and repeats(complete) == expected
+    firsts = complete.filter(~pl.col("row").is_in([row for row, _ in expected]))  # the repeats dropped
+    assert firsts.height < complete.height and repeats(firsts) == [] == expected_repeats(firsts)
 
 
 def test_rate_rows_equals_scalar_lookups(cells):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from paygo.ach.reconcile import BankChange, parse_correction, reconcile_return_file
 from paygo.ach.settle import settle
 from paygo.db import models as m
-from paygo.ledger import repo
+from paygo.ledger import posting, repo
 from returns_factory import CIPHER, make_world, reload, return_file, returned
 
 
@@ -120,3 +120,33 @@ def test_r01_clears_the_noticed_debit_until_the_next_notice(db_session, tmp_path
     # back to scheduled for presentment 2, which no notice has announced yet
     assert (inv.status, inv.debit_date, inv.debit_presentment, inv.debit_bank_details_version) \
         == ("scheduled", None, None, None)
+
+
+def test_a_returned_refund_credit_owes_the_employer_again_and_goes_to_ops(db_session, tmp_path):
+    s = db_session
+    w = make_world(s)
+    inv = w.invoice(2715)
+    inv.total_cents, inv.premium_cents, inv.status = -500, -500, "in_flight"  # stands in for a refund
+    repo.post(s, posting.refund_payable(inv.number, "123456789", "granite", 500, date(2025, 3, 10)))
+    af = m.AchFile(creation_date=date(2025, 3, 17), file_id_modifier="A", sha256="c" * 64, path="ach/r.ach",
+                   status="confirmed", batch_count=1, entry_count=1, total_debit_cents=0, total_credit_cents=500)
+    s.add(af)
+    s.flush()
+    entry = m.AchEntry(ach_file_id=af.id, invoice_id=inv.id, presentment=1, trace_number="011000010000777",
+                       amount_cents=500, transaction_code=22, effective_date=date(2025, 3, 18),
+                       routing=w.employer.bank_routing, account_last4=w.employer.bank_account_last4,
+                       bank_details_version=w.employer.bank_details_version, status="in_flight")
+    s.add(entry)
+    s.flush()
+    repo.post(s, posting.refund_sent(inv.number, 1, "123456789", 500, date(2025, 3, 18)))
+    s.commit()
+    assert repo.balance(s, "refunds_payable:123456789") == 0 and repo.balance(s, "refunds_in_transit") == -500
+    r = apply(s, tmp_path, [returned("R03", entry) | {"tc": 22}], date(2025, 3, 19))
+    assert (r.applied, r.failures, r.exceptions, r.retries_scheduled) == (1, 1, 1, 0)
+    # 500 cents owed to the employer again, nothing left in transit; the receivable is untouched
+    assert repo.balance(s, "refunds_payable:123456789") == -500
+    assert repo.balance(s, "refunds_in_transit") == 0
+    assert repo.balance(s, "employer_receivable:123456789") == 2715
+    assert repo.unbalanced_transactions(s) == []
+    assert reload(s, inv).status == "failed" and reload(s, entry).status == "returned"
+    assert list(s.scalars(select(m.ExceptionItem.kind))) == ["refund_returned"]
