@@ -3,11 +3,12 @@
 Run: `uv run python bench/payroll_check.py [--rows N] [--dir PATH]`. It writes payroll.csv and
 policies.csv (same bytes every run), then times (a) the `paygo check --json` process end to end
 (wall, peak RSS of the child via resource.getrusage), (b) a bare `pl.read_csv` + `group_by` sum of
-the same file, (c) our in-process work (validation + pricing, no interpreter start-up), and prints
-a table and the ratio (c)/(b). Targets (docs/benchmarks.md): (a) <= 3 s and <= 1.5 GB, (c) <= 3 x (b).
+the same file, (c) our in-process work (validation + pricing, no interpreter start-up), (b) and (c)
+alternating five times, and prints a table, the ratios (c)/(b) and the load average. Targets (docs/benchmarks.md): (a) <= 3 s and <= 1.5 GB, (c) <= 3 x (b).
 """
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -101,15 +102,24 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert done.returncode == 0, done.stderr.decode()[-2000:] + done.stdout.decode()[:2000]
 
-    bare = min(bare_polars(payroll) for _ in range(3))
-    ours, total = min(ours_in_process(payroll, policies) for _ in range(3))
+    # (b) and (c) alternate, so a burst of load on the shared machine hits both alike: the
+    # table shows the best of each and the median of the five paired ratios.
+    bares, ourses, total = [], [], 0
+    for _ in range(5):
+        bares.append(bare_polars(payroll))
+        spent, total = ours_in_process(payroll, policies)
+        ourses.append(spent)
+    bare, ours = min(bares), min(ourses)
+    paired = sorted(o / b for o, b in zip(ourses, bares))[len(bares) // 2]
     print(f"file: {payroll} ({args.rows:,} rows, {size_mb:.0f} MB); total premium {total} cents")
     print(f"{'measure':<44}{'value':>12}{'target':>12}")
     print(f"{'(a) paygo check --json, wall':<44}{wall:>11.2f}s{'<= 3.00s':>12}")
     print(f"{'(a) paygo check --json, peak RSS':<44}{peak_mb:>10.0f}MB{'<= 1536MB':>12}")
     print(f"{'(b) bare read_csv + group_by sum':<44}{bare:>11.2f}s")
     print(f"{'(c) ours in process (validate + price)':<44}{ours:>11.2f}s")
-    print(f"{'(c) / (b)':<44}{ours / bare:>11.2f}x{'<= 3.00x':>12}")
+    print(f"{'(c) / (b), best over best':<44}{ours / bare:>11.2f}x{'<= 3.00x':>12}")
+    print(f"{'(c) / (b), median of paired runs':<44}{paired:>11.2f}x{'<= 3.00x':>12}")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

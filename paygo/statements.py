@@ -76,6 +76,41 @@ def _transactions(session: Session, carrier_id: str, first: date, nxt: date) -> 
     return txns
 
 
+def post_flat_fees(session: Session, carrier_id: str, month: date) -> list[str]:
+    """Charge the carrier's flat monthly fee(s) for `month` to its wallet, once (idempotency keys).
+
+    A carrier whose default model is flat pays its fee once a month while any of its policies is in
+    force that month (key `flat:<carrier>:<YYYY-MM>`); a policy whose own override is flat pays its
+    fee for each month it is in force (key `flat:<carrier>:<policy>:<YYYY-MM>`). Returns the keys posted.
+    """
+    from paygo.billing.fees import BillingModel as Model
+    from paygo.billing.fees import flat_fee_cents
+    from paygo.db.models import BillingSetting
+    from paygo.ledger import posting, repo
+
+    first, nxt = month_bounds(month)
+    settings = session.scalars(select(BillingSetting).where(BillingSetting.carrier_id == carrier_id)).all()
+    policies = {p.id: p for p in session.scalars(select(Policy).where(Policy.carrier_id == carrier_id))}
+    in_force = [p for p in policies.values() if p.effective_date < nxt and first < p.expiration_date]
+    overridden = {r.policy_id for r in settings if r.policy_id is not None}
+    charges: list[tuple[str, int, str]] = []
+    for r in settings:
+        model = Model(r.fee_type, r.fee_amount_cents, r.fee_rate, r.setup_fee_cents or 0)
+        if r.policy_id is None:
+            covered = [p for p in in_force if p.id not in overridden]
+            cents = flat_fee_cents(model, first, active_from=first, active_until=nxt) if covered else 0
+            charges.append((f"flat:{carrier_id}:{first:%Y-%m}", cents, "flat monthly fee"))
+        elif (p := policies.get(r.policy_id)) is not None:
+            cents = flat_fee_cents(model, first, active_from=p.effective_date, active_until=p.expiration_date)
+            charges.append((f"flat:{carrier_id}:{p.number}:{first:%Y-%m}", cents, f"flat monthly fee, {p.number}"))
+    posted = []
+    for key, cents, reason in charges:
+        if cents > 0:
+            repo.post(session, posting.carrier_fee(key, carrier_id, cents, reason, first))
+            posted.append(key)
+    return posted
+
+
 def build_carrier_statement(session: Session, carrier_id: str, month: date, *,
                             issue_date: date | None = None) -> CarrierStatement:
     """The carrier's statement for `month` (any day of it), from the ledger."""
@@ -153,6 +188,8 @@ def _fee_text(model: BillingModel, count: int, cents: int) -> str:
 def write_carrier_statement(session: Session, carrier_id: str, month: date, home: Path, *,
                             issue_date: date | None = None) -> tuple[Path, Path]:
     """Write `<home>/statements/<carrier>-<YYYY-MM>.pdf` and `.csv`; returns both paths."""
+    post_flat_fees(session, carrier_id, month)
+    session.commit()
     statement = build_carrier_statement(session, carrier_id, month, issue_date=issue_date)
     folder = home / "statements"
     folder.mkdir(parents=True, exist_ok=True)

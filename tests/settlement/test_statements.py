@@ -53,3 +53,19 @@ def test_statements_command_writes_under_home(db_url, tmp_path, monkeypatch, cap
     assert main(["statements", "--month", "2025-03"]) == 0
     assert (tmp_path / "statements" / "granite-2025-03.pdf").exists()
     assert "net $25.79" in capsys.readouterr().out  # 2715 - 136
+
+
+def test_flat_monthly_fee_is_charged_once_per_month_while_a_policy_is_in_force(db_session):
+    from paygo.statements import post_flat_fees
+
+    s = db_session
+    w = make_world(s, fee_type="flat", fee_rate=None, fee_amount_cents=40000)  # $400.00 a month
+    # the policy runs 2025-01-01 .. 2026-01-01: March is covered, 2026-02 is not
+    assert post_flat_fees(s, "granite", date(2025, 3, 15)) == ["flat:granite:2025-03"]
+    assert post_flat_fees(s, "granite", date(2025, 3, 1)) == ["flat:granite:2025-03"]  # same key: posted once
+    s.commit()
+    assert repo.balance(s, "carrier_wallet:granite") == 40000 and repo.balance(s, "platform_fees") == -40000
+    assert post_flat_fees(s, "granite", date(2026, 2, 1)) == []
+    march = build_carrier_statement(s, "granite", date(2025, 3, 1), issue_date=date(2025, 4, 1))
+    assert {f.model.value: f.amount_cents for f in march.fees} == {"flat": 40000}
+    assert march.net_cents == -40000  # nothing settled yet: the carrier owes the fee
