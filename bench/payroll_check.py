@@ -4,7 +4,8 @@ Run: `uv run python bench/payroll_check.py [--rows N] [--dir PATH]`. It writes p
 policies.csv (same bytes every run), then times (a) the `paygo check --json` process end to end
 (wall, peak RSS of the child via resource.getrusage), (b) a bare `pl.read_csv` + `group_by` sum of
 the same file, (c) our in-process work (validation + pricing, no interpreter start-up), (b) and (c)
-alternating five times, and prints a table, the ratios (c)/(b) and the load average. Targets (docs/benchmarks.md): (a) <= 3 s and <= 1.5 GB, (c) <= 3 x (b).
+alternating five times, and prints a table, the ratios (c)/(b) and the load average.
+Targets (docs/benchmarks.md): (a) <= 3 s and <= 1.5 GB, (c) <= 3 x (b).
 """
 
 import argparse
