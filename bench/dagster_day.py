@@ -109,6 +109,7 @@ class Bench:
         self.url = url or f"sqlite:///{out / 'paygo.db'}"
         self.times: dict[str, float] = {}
         self.steps: dict[str, float] = defaultdict(float)
+        self.run_ids: list[tuple[str, str]] = []
 
     def prepare(self) -> None:
         self.key_file = ensure_account_key_file(self.out)
@@ -175,16 +176,21 @@ class Bench:
     def run(self, defs: dg.Definitions, instance, job: str, **kwargs) -> dg.ExecuteInProcessResult:
         result = defs.resolve_job_def(job).execute_in_process(
             instance=instance, raise_on_error=True, run_config=QUIET, **kwargs)
-        started: dict[str, float] = {}  # step wall times, from the run's own event log
-        for record in instance.all_logs(result.run_id):
-            ev = record.dagster_event
-            if ev is None or ev.step_key is None:
-                continue
-            if ev.event_type_value == "STEP_START":
-                started[ev.step_key] = record.timestamp
-            elif ev.event_type_value == "STEP_SUCCESS":
-                self.steps[f"{job}: {ev.step_key}"] += record.timestamp - started[ev.step_key]
+        self.run_ids.append((job, result.run_id))
         return result
+
+    def step_times(self, instance) -> None:
+        """Wall time per step, summed over runs, from the runs' event logs (read after the timing)."""
+        for job, run_id in self.run_ids:
+            started: dict[str, float] = {}
+            for record in instance.all_logs(run_id):
+                ev = record.dagster_event
+                if ev is None or ev.step_key is None:
+                    continue
+                if ev.event_type_value == "STEP_START":
+                    started[ev.step_key] = record.timestamp
+                elif ev.event_type_value == "STEP_SUCCESS":
+                    self.steps[f"{job}: {ev.step_key}"] += record.timestamp - started[ev.step_key]
 
     def day(self, instance) -> dict:
         resources = self.resources(SCHEDULE_DAY)
@@ -260,6 +266,7 @@ def main() -> None:
         upload = time.perf_counter() - t
         with dg.DagsterInstance.from_config(str(out / "dagster")) as instance:
             statuses = bench.day(instance)
+            bench.step_times(instance)
     finally:
         bench.stop_servers()
     outcome = bench.verify(statuses)
