@@ -11,7 +11,7 @@ from paygo.late_payroll import late_employers, load_cadences
 from paygo.ledger.repo import balances
 from paygo.notifications.delivery import deliver_notifications
 from paygo.statements import write_carrier_statement
-from pipelines.resources import PaygoClock, PaygoDatabase, PaygoHome
+from pipelines.resources import Notifier, PaygoClock, PaygoDatabase, PaygoHome
 
 
 @dg.asset(group_name="settlement", pool="money_out")
@@ -75,11 +75,13 @@ def ach_return_rates(context: dg.AssetExecutionContext, database: PaygoDatabase,
 
 
 @dg.asset(group_name="settlement", deps=[ach_settlements])
-def notifications_sent(context: dg.AssetExecutionContext, database: PaygoDatabase, home: PaygoHome):
+def notifications_sent(context: dg.AssetExecutionContext, database: PaygoDatabase, home: PaygoHome,
+                       notifier: Notifier):
     """Notifications from the outbox delivered (SMTP when configured, else files), each once."""
+    smtp = notifier.smtp()
     with database.session() as session:
-        count = deliver_notifications(session, smtp=None, out_dir=home.folder("notifications"))
-    return dg.MaterializeResult(metadata={"delivered": count})
+        count = deliver_notifications(session, smtp=smtp, out_dir=home.folder("notifications"))
+    return dg.MaterializeResult(metadata={"delivered": count, "channel": "smtp" if smtp else "files"})
 
 
 @dg.asset(group_name="settlement", deps=[ach_settlements])

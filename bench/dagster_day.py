@@ -39,7 +39,14 @@ from paygo.reference import load_reference
 from pipelines.definitions import build_definitions
 from pipelines.io import PartitionedPickleIOManager
 from pipelines.partitions import MAX_FILES_PER_RUN, payroll_files
-from pipelines.resources import PaygoClock, PaygoDatabase, PaygoHome, SftpBankConnection, SftpPayrollInbox
+from pipelines.resources import (
+    Notifier,
+    PaygoClock,
+    PaygoDatabase,
+    PaygoHome,
+    SftpBankConnection,
+    SftpPayrollInbox,
+)
 from pipelines.sensors import new_payroll_files_sensor
 from sftp_ingest.client import connect
 from sftp_ingest.server import EmbeddedSftpServer, make_keypair
@@ -164,6 +171,7 @@ class Bench:
             "home": PaygoHome(path=str(self.out / "home")),
             "clock": PaygoClock(fixed_date=day.isoformat()),
             "io_manager": PartitionedPickleIOManager(base_dir=str(self.out / "dagster-storage")),
+            "notifier": Notifier(),
         }
 
     def upload(self) -> None:

@@ -21,6 +21,7 @@ COMMANDS = {
     "ach": "ach",
     "report": "report",
     "statements": "statements",
+    "exceptions": "exceptions",
 }
 
 

@@ -32,7 +32,14 @@ from paygo.summary import pipeline_summary, render_summary
 from pipelines.definitions import build_definitions
 from pipelines.io import PartitionedPickleIOManager
 from pipelines.partitions import ach_return_files, payroll_files
-from pipelines.resources import PaygoClock, PaygoDatabase, PaygoHome, SftpBankConnection, SftpPayrollInbox
+from pipelines.resources import (
+    Notifier,
+    PaygoClock,
+    PaygoDatabase,
+    PaygoHome,
+    SftpBankConnection,
+    SftpPayrollInbox,
+)
 from pipelines.sensors import ach_return_files_sensor, new_payroll_files_sensor
 from sftp_ingest.client import connect
 from sftp_ingest.server import EmbeddedSftpServer, make_keypair
@@ -178,6 +185,7 @@ class Demo:
             "home": PaygoHome(path=str(self.out)),
             "clock": PaygoClock(fixed_date=day.isoformat()),
             "io_manager": PartitionedPickleIOManager(base_dir=str(self.out / "dagster-storage")),
+            "notifier": Notifier(),
         }
 
     def upload(self, company: str, name: str) -> None:

@@ -294,3 +294,22 @@ class PaygoClock(dg.ConfigurableResource):
         from datetime import UTC, datetime, time
 
         return datetime.combine(self.today(), time(9, 0), UTC) if self.fixed_date else datetime.now(UTC)
+
+
+class Notifier(dg.ConfigurableResource):
+    """Where outbox notifications go: an SMTP server when `smtp_host` is set, else files under
+    PAYGO_HOME/notifications (development, the demo)."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    sender: str = "billing@paygo.example"
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+    def smtp(self):
+        from paygo.notifications.delivery import SmtpSettings
+
+        if not self.smtp_host:
+            return None
+        return SmtpSettings(self.smtp_host, self.smtp_port, self.sender, self.username, self.password, self.starttls)

@@ -12,6 +12,7 @@ import dagster as dg
 from pipelines.io import PartitionedPickleIOManager
 from pipelines.resources import (
     DirectoryBankConnection,
+    Notifier,
     LocalPayrollInbox,
     PaygoClock,
     PaygoDatabase,
@@ -28,6 +29,7 @@ def resources_for_deployment(deployment: str | None = None, home: str | None = N
         "home": PaygoHome(path=str(home_path)),
         "clock": PaygoClock(),
         "io_manager": PartitionedPickleIOManager(base_dir=str(home_path / "dagster-storage")),
+        "notifier": Notifier(),
     }
     if deployment == "local":
         return common | {
@@ -56,6 +58,13 @@ def resources_for_deployment(deployment: str | None = None, home: str | None = N
             ),
             "database": PaygoDatabase(
                 url=dg.EnvVar("PAYGO_DATABASE_URL"), account_key_file=dg.EnvVar("PAYGO_ACCOUNT_KEY_FILE")
+            ),
+            "notifier": Notifier(
+                smtp_host=dg.EnvVar("PAYGO_SMTP_HOST"),
+                smtp_port=dg.EnvVar.int("PAYGO_SMTP_PORT"),
+                username=dg.EnvVar("PAYGO_SMTP_USERNAME"),
+                password=dg.EnvVar("PAYGO_SMTP_PASSWORD"),
+                starttls=True,
             ),
         }
     raise ValueError(f"unknown PAYGO_DEPLOYMENT {deployment!r}: expected 'local' or 'prod'")

@@ -58,6 +58,16 @@ def test_pdfs_are_idempotent_void_rerendered_and_show_last4(session, tmp_path):
     assert "VOID" in voided and "INV-000004" in voided  # stamped, naming its replacement
 
 
+def test_pdfs_for_given_numbers_only(session, tmp_path):
+    ingest(session, tmp_path, "acme_2025-03-14.csv")
+    # only INV-000001 (ACH) is drawn; no remit invoice among the numbers, so no remit bill either
+    assert [p.name for p in write_invoice_pdfs(session, tmp_path, ["INV-000001"])] == ["INV-000001.pdf"]
+    assert sorted(p.name for p in (tmp_path / "invoices").iterdir()) == ["INV-000001.pdf"]
+    # INV-000002 is the remit invoice: its consolidated bill is redrawn with it
+    names = [p.name for p in write_invoice_pdfs(session, tmp_path, ["INV-000002"])]
+    assert names == ["INV-000002.pdf", "REMIT-acme-payroll-2025-03.pdf"]
+
+
 def test_report_buckets_and_excludes_void(session, tmp_path):
     ingest(session, tmp_path, "acme_2025-03-14.csv")
     ingest(session, tmp_path, "acme_2025-03-14_correction.csv")  # voids INV-000001 (4050), reissues 3803

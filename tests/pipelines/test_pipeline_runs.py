@@ -19,7 +19,14 @@ from paygo.db.session import make_engine, session_scope
 from paygo.reference import load_reference
 from pipelines.definitions import build_definitions
 from pipelines.io import PartitionedPickleIOManager
-from pipelines.resources import DirectoryBankConnection, LocalPayrollInbox, PaygoClock, PaygoDatabase, PaygoHome
+from pipelines.resources import (
+    DirectoryBankConnection,
+    LocalPayrollInbox,
+    Notifier,
+    PaygoClock,
+    PaygoDatabase,
+    PaygoHome,
+)
 
 SAMPLE = Path(paygo.sample_data.__file__).parent
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -47,6 +54,7 @@ def world(tmp_path):
         "home": PaygoHome(path=str(home)),
         "clock": PaygoClock(fixed_date="2025-06-10"),
         "io_manager": PartitionedPickleIOManager(base_dir=str(tmp_path / "storage")),
+        "notifier": Notifier(),
     }
     yield {"defs": build_definitions(resources), "engine": engine, "inbox": inbox, "resources": resources}
     engine.dispose()
