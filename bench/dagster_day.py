@@ -37,20 +37,9 @@ from paygo.db.session import make_engine, session_scope
 from paygo.nacha.read_columns import read_columns
 from paygo.reference import load_reference
 from pipelines.definitions import build_definitions
-from pipelines.io import PartitionedPickleIOManager
+from pipelines.loopback import LoopbackSftp
 from pipelines.partitions import MAX_FILES_PER_RUN, payroll_files
-from pipelines.resources import (
-    Notifier,
-    PaygoClock,
-    PaygoDatabase,
-    PaygoHome,
-    SftpBankConnection,
-    SftpPayrollInbox,
-)
 from pipelines.sensors import new_payroll_files_sensor
-from sftp_ingest.client import connect
-from sftp_ingest.server import EmbeddedSftpServer, make_keypair
-from sftp_ingest.transfer import write_new_file
 
 COMPANIES = ("acme-payroll", "summit-payroll")
 CARRIERS = ("granite-mutual", "harbor-casualty")
@@ -122,7 +111,7 @@ class Bench:
         self.key_file = ensure_account_key_file(self.out)
         upgrade(self.url)
         write_reference(self.out / "reference", self.files)
-        cipher = AccountCipher([k.encode() for k in self.key_file.read_text().split(",") if k.strip()])
+        cipher = AccountCipher.from_key_file(self.key_file)
         engine = make_engine(self.url)
         with session_scope(engine) as session:
             if session.scalar(select(func.count()).select_from(m.Invoice)):
@@ -130,56 +119,22 @@ class Bench:
             load_reference(session, self.out / "reference", cipher)
             session.commit()
         engine.dispose()
-        keys = self.out / "keys"
-        keys.mkdir(exist_ok=True)
-        self.keys = {n: (str(keys / n), make_keypair(keys / n)[1]) for n in (*COMPANIES, "paygo-payroll", "paygo-bank")}
-        for company in COMPANIES:
-            for folder in ("inbox", "archive", "rejected", "reports"):
-                (self.out / "sftp" / "payroll" / company / folder).mkdir(parents=True, exist_ok=True)
-        for folder in ("inbound", "returns/archive"):
-            (self.out / "sftp" / "bank" / folder).mkdir(parents=True, exist_ok=True)
         (self.out / "dagster").mkdir(exist_ok=True)
         (self.out / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     def start_servers(self) -> None:
-        sftp, keys = self.out / "sftp", self.out / "keys"
-        self.company_server = EmbeddedSftpServer(
-            sftp / "payroll", {c: self.keys[c][1] for c in COMPANIES}, host_key_path=keys / "host_key_companies")
-        self.paygo_server = EmbeddedSftpServer(
-            sftp, {"payroll": self.keys["paygo-payroll"][1], "bank": self.keys["paygo-bank"][1]},
-            host_key_path=keys / "host_key_paygo")
-        self.company_server.__enter__()
-        self.paygo_server.__enter__()
-        self.known_hosts = keys / "known_hosts"
-        self.known_hosts.write_text(f"{self.company_server.known_hosts_line}\n{self.paygo_server.known_hosts_line}\n")
+        self.sftp = LoopbackSftp(self.out, COMPANIES).__enter__()
 
     def stop_servers(self) -> None:
-        for server in (getattr(self, "paygo_server", None), getattr(self, "company_server", None)):
-            if server is not None:
-                server.__exit__(None, None, None)
+        if getattr(self, "sftp", None) is not None:
+            self.sftp.__exit__(None, None, None)
 
     def resources(self, day: date) -> dict:
-        return {
-            "inbox": SftpPayrollInbox(
-                host="127.0.0.1", port=self.paygo_server.port, username="payroll",
-                private_key_path=self.keys["paygo-payroll"][0], known_hosts_path=str(self.known_hosts),
-                settle_seconds=0),  # uploads go to a temp name and are renamed when complete
-            "bank": SftpBankConnection(
-                host="127.0.0.1", port=self.paygo_server.port, username="bank",
-                private_key_path=self.keys["paygo-bank"][0], known_hosts_path=str(self.known_hosts)),
-            "database": PaygoDatabase(url=self.url, account_key_file=str(self.key_file)),
-            "home": PaygoHome(path=str(self.out / "home")),
-            "clock": PaygoClock(fixed_date=day.isoformat()),
-            "io_manager": PartitionedPickleIOManager(base_dir=str(self.out / "dagster-storage")),
-            "notifier": Notifier(),
-        }
+        return self.sftp.resources(url=self.url, key_file=self.key_file, home=self.out / "home", day=day)
 
     def upload(self) -> None:
-        for company in COMPANIES:
-            with connect("127.0.0.1", self.company_server.port, company, self.keys[company][0],
-                         str(self.known_hosts)) as sftp:
-                for e in range(COMPANIES.index(company), self.files, len(COMPANIES)):
-                    write_new_file(sftp, "/inbox", f"bench-{e:04d}_{PAY_DATE}.csv", payroll_file(e, self.rows))
+        for e in range(self.files):
+            self.sftp.upload(COMPANIES[e % len(COMPANIES)], f"bench-{e:04d}_{PAY_DATE}.csv", payroll_file(e, self.rows))
 
     def run(self, defs: dg.Definitions, instance, job: str, **kwargs) -> dg.ExecuteInProcessResult:
         result = defs.resolve_job_def(job).execute_in_process(

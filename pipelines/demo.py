@@ -30,24 +30,12 @@ from paygo.db.session import make_engine, session_scope
 from paygo.reference import load_reference
 from paygo.summary import pipeline_summary, render_summary
 from pipelines.definitions import build_definitions
-from pipelines.io import PartitionedPickleIOManager
+from pipelines.loopback import LoopbackSftp
 from pipelines.partitions import ach_return_files, payroll_files
-from pipelines.resources import (
-    Notifier,
-    PaygoClock,
-    PaygoDatabase,
-    PaygoHome,
-    SftpBankConnection,
-    SftpPayrollInbox,
-)
 from pipelines.sensors import ach_return_files_sensor, new_payroll_files_sensor
-from sftp_ingest.client import connect
-from sftp_ingest.server import EmbeddedSftpServer, make_keypair
-from sftp_ingest.transfer import write_new_file
 
 SAMPLE = Path(paygo.sample_data.__file__).parent
 COMPANIES = ("acme-payroll", "summit-payroll")
-COMPANY_FOLDERS = ("inbox", "archive", "rejected", "reports")
 CHECK_HINTS = ("rejected_files", "status", "late", "violations")  # metadata worth a line in the story
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the demo prints its own story
 
@@ -115,7 +103,7 @@ class Demo:
         before, after = upgrade(self.url)
         fresh = before is None
         self.echo(f"  database {self.out / 'paygo.db'} ({'created' if fresh else 'already at ' + str(after)})")
-        cipher = AccountCipher([k.encode() for k in self.key_file.read_text().split(",") if k.strip()])
+        cipher = AccountCipher.from_key_file(self.key_file)
         engine = make_engine(self.url)
         with session_scope(engine) as session:
             from sqlalchemy import select
@@ -129,70 +117,22 @@ class Demo:
             else:
                 self.echo("  reference data already loaded (bank details may have changed by NOC since)")
         engine.dispose()
-        keys = self.out / "keys"
-        self.keys = {}
-        for name in (*COMPANIES, "paygo-payroll", "paygo-bank"):
-            private = keys / name
-            if not private.exists():
-                make_keypair(private)
-            self.keys[name] = (str(private), Path(f"{private}.pub").read_text().strip())
-        sftp = self.out / "sftp"
-        for company in COMPANIES:
-            for folder in COMPANY_FOLDERS:
-                (sftp / "payroll" / company / folder).mkdir(parents=True, exist_ok=True)
-        for folder in ("inbound", "returns/archive"):
-            (sftp / "bank" / folder).mkdir(parents=True, exist_ok=True)
 
-    def start_servers(self):
-        sftp = self.out / "sftp"
-        keys = self.out / "keys"
-        self.company_server = EmbeddedSftpServer(
-            sftp / "payroll", {c: self.keys[c][1] for c in COMPANIES}, host_key_path=keys / "host_key_companies"
-        )
-        self.paygo_server = EmbeddedSftpServer(
-            sftp, {"payroll": self.keys["paygo-payroll"][1], "bank": self.keys["paygo-bank"][1]},
-            host_key_path=keys / "host_key_paygo",
-        )
-        self.company_server.__enter__()
-        self.paygo_server.__enter__()
-        self.known_hosts = keys / "known_hosts"
-        self.known_hosts.write_text(
-            self.company_server.known_hosts_line + "\n" + self.paygo_server.known_hosts_line + "\n"
-        )
+    def start_servers(self) -> None:
+        self.sftp = LoopbackSftp(self.out, COMPANIES).__enter__()
         self.echo(
-            f"  embedded SFTP servers on 127.0.0.1:{self.company_server.port} (payroll companies) and "
-            f"127.0.0.1:{self.paygo_server.port} (paygo: company homes and the bank); host keys pinned"
+            f"  embedded SFTP servers on 127.0.0.1:{self.sftp.company_server.port} (payroll companies) and "
+            f"127.0.0.1:{self.sftp.paygo_server.port} (paygo: company homes and the bank); host keys pinned"
         )
 
     def stop_servers(self) -> None:
-        for server in (getattr(self, "paygo_server", None), getattr(self, "company_server", None)):
-            if server is not None:
-                server.__exit__(None, None, None)
+        if getattr(self, "sftp", None) is not None:
+            self.sftp.__exit__(None, None, None)
 
     # -- one simulated day ------------------------------------------------------------------------
-    def resources(self, day: date) -> dict:
-        return {
-            "inbox": SftpPayrollInbox(
-                host="127.0.0.1", port=self.paygo_server.port, username="payroll",
-                private_key_path=self.keys["paygo-payroll"][0], known_hosts_path=str(self.known_hosts),
-                settle_seconds=0,  # the demo uploads under a temp name and renames when complete
-            ),
-            "bank": SftpBankConnection(
-                host="127.0.0.1", port=self.paygo_server.port, username="bank",
-                private_key_path=self.keys["paygo-bank"][0], known_hosts_path=str(self.known_hosts),
-            ),
-            "database": PaygoDatabase(url=self.url, account_key_file=str(self.key_file)),
-            "home": PaygoHome(path=str(self.out)),
-            "clock": PaygoClock(fixed_date=day.isoformat()),
-            "io_manager": PartitionedPickleIOManager(base_dir=str(self.out / "dagster-storage")),
-            "notifier": Notifier(),
-        }
-
     def upload(self, company: str, name: str) -> None:
         data = (SAMPLE / "payroll" / name).read_bytes()
-        with connect("127.0.0.1", self.company_server.port, company, self.keys[company][0],
-                     str(self.known_hosts)) as sftp:
-            path = write_new_file(sftp, "/inbox", name, data)
+        path = self.sftp.upload(company, name, data)
         self.echo(f"    {company} uploaded {name} ({len(data)} bytes) -> {path}")
 
     def run_job(self, defs: dg.Definitions, instance: dg.DagsterInstance, job: str, **kwargs) -> dg.ExecuteInProcessResult:
@@ -230,7 +170,7 @@ class Demo:
         return len(result.run_requests)
 
     def day(self, step: Step, instance: dg.DagsterInstance) -> None:
-        resources = self.resources(step.day)
+        resources = self.sftp.resources(url=self.url, key_file=self.key_file, home=self.out, day=step.day)
         defs = build_definitions(resources)
         for company, name in step.uploads:
             self.upload(company, name)

@@ -216,8 +216,7 @@ class PaygoDatabase(dg.ConfigurableResource):
 
         if not self.account_key_file:
             raise ValueError("no account key file configured")
-        text = Path(self.account_key_file).read_text().strip()
-        return AccountCipher([k.encode() for k in text.split(",") if k])
+        return AccountCipher.from_key_file(self.account_key_file)
 
     def policy_book(self) -> PolicyBook:
         from paygo.reference import policy_book

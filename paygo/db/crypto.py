@@ -61,5 +61,12 @@ class AccountCipher:
         except InvalidToken as exc:
             raise AccountNumberError("stored account number does not decrypt with the configured key") from exc
 
+    @classmethod
+    def from_key_file(cls, path) -> "AccountCipher":
+        """The keys in a key file (comma separated, newest first, for rotation)."""
+        from pathlib import Path
+
+        return cls([k.strip().encode() for k in Path(path).read_text().split(",") if k.strip()])
+
     def __repr__(self) -> str:  # never show key material
         return "AccountCipher(<keys hidden>)"
