@@ -37,6 +37,8 @@ from pipelines.sensors import ach_return_files_sensor, new_payroll_files_sensor
 SAMPLE = Path(paygo.sample_data.__file__).parent
 COMPANIES = ("acme-payroll", "summit-payroll")
 CHECK_HINTS = ("rejected_files", "status", "late", "violations")  # metadata worth a line in the story
+# The demo's own Dagster instance (browse it: DAGSTER_HOME=<out>/dagster PAYGO_HOME=<out> dagster dev).
+DAGSTER_YAML = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the demo prints its own story
 
 
@@ -224,7 +226,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print) -> dict:
     echo("[setup]")
     demo.prepare()
     (demo.out / "dagster").mkdir(exist_ok=True)
-    (demo.out / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (demo.out / "dagster" / "dagster.yaml").write_text(DAGSTER_YAML)
     demo.start_servers()
     try:
         with dg.DagsterInstance.from_config(str(demo.out / "dagster")) as instance:

@@ -21,11 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paygo.db.bulk import raw_insert
+from paygo.db.bulk import raw_insert, select_in
 from paygo.db.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from paygo.ledger.posting import Entry, PostingError, Transaction, account_kind, reversal
-
-CHUNK = 5000  # keys per IN (...) list: under SQLite's and PostgreSQL's bound-parameter limits
 
 
 class IdempotencyConflict(PostingError):
@@ -92,7 +90,9 @@ def post_many(session: Session, txns: Sequence[Transaction]) -> int:
 
     A key already stored with the same content is skipped; with other content it raises
     IdempotencyConflict. Reversals (`reverses`) are not handled here: use `repo.post`.
-    Returns how many transactions were written.
+    Rows are written in the order given. The new transactions' ids are read back as those above
+    the largest id seen before the insert (a range scan of the primary key, not a lookup per key;
+    other sessions' rows in that range are told apart by key). Returns how many were written.
     """
     wanted: dict[str, Transaction] = {}
     for t in txns:
@@ -101,19 +101,15 @@ def post_many(session: Session, txns: Sequence[Transaction]) -> int:
         if t.idempotency_key in wanted and wanted[t.idempotency_key].content_sha256 != t.content_sha256:
             raise IdempotencyConflict(f"{t.idempotency_key}: two contents in one batch")
         wanted[t.idempotency_key] = t
-    keys = list(wanted)
-    for i in range(0, len(keys), CHUNK):
-        for key, sha in session.execute(
-            select(LedgerTransaction.idempotency_key, LedgerTransaction.content_sha256)
-            .where(LedgerTransaction.idempotency_key.in_(keys[i : i + CHUNK]))
-        ):
-            if sha != wanted[key].content_sha256:
-                raise IdempotencyConflict(f"{key}: already posted with different content")
-            del wanted[key]
+    for key, sha in select_in(session, "SELECT idempotency_key, content_sha256 FROM ledger_transactions"
+                                       " WHERE idempotency_key IN ({keys})", list(wanted)):
+        if sha != wanted[key].content_sha256:
+            raise IdempotencyConflict(f"{key}: already posted with different content")
+        del wanted[key]
     if not wanted:
         return 0
     codes = sorted({e.account for t in wanted.values() for e in t.entries})
-    ids = dict(session.execute(select(LedgerAccount.code, LedgerAccount.id).where(LedgerAccount.code.in_(codes))).all())
+    ids = dict(select_in(session, "SELECT code, id FROM ledger_accounts WHERE code IN ({keys})", codes))
     missing = [c for c in codes if c not in ids]
     if missing:
         try:
@@ -121,22 +117,19 @@ def post_many(session: Session, txns: Sequence[Transaction]) -> int:
                 conn = session.connection()
                 conn.execute(LedgerAccount.__table__.insert(),
                              [{"code": c, "kind": account_kind(c)} for c in missing])
-            ids.update(session.execute(select(LedgerAccount.code, LedgerAccount.id)
-                                       .where(LedgerAccount.code.in_(missing))).all())
+            ids.update(select_in(session, "SELECT code, id FROM ledger_accounts WHERE code IN ({keys})", missing))
         except IntegrityError:  # another session created some: one at a time
             for c in missing:
                 ids[c] = _account_id(session, c)
+    before = session.scalar(select(func.coalesce(func.max(LedgerTransaction.id), 0)))
     now = datetime.now(timezone.utc)
     raw_insert(session, LedgerTransaction.__table__,
                ("idempotency_key", "kind", "description", "effective_date", "content_sha256", "created_at"),
                [(t.idempotency_key, t.kind, t.description, t.effective_date, t.content_sha256, now)
                 for t in wanted.values()])
-    new_keys = list(wanted)
-    txn_id: dict[str, int] = {}
-    for i in range(0, len(new_keys), CHUNK):
-        txn_id.update((k, tid) for tid, k in session.execute(
-            select(LedgerTransaction.id, LedgerTransaction.idempotency_key)
-            .where(LedgerTransaction.idempotency_key.in_(new_keys[i : i + CHUNK]))))
+    txn_id = {k: tid for tid, k in session.execute(
+        select(LedgerTransaction.id, LedgerTransaction.idempotency_key).where(LedgerTransaction.id > before))
+        if k in wanted}
     raw_insert(session, LedgerEntry.__table__, ("transaction_id", "account_id", "amount_cents"),
                [(txn_id[t.idempotency_key], ids[e.account], e.amount_cents) for t in wanted.values() for e in t.entries])
     return len(wanted)

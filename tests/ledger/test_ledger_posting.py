@@ -93,3 +93,19 @@ def test_same_content_same_hash_whatever_the_entry_order():
     b = p.Transaction("k", "t", "other words", (p.Entry("ach_in_transit", -5), p.Entry("cash_at_bank", 5)), D)
     c = p.Transaction("k", "t", "x", (p.Entry("cash_at_bank", 6), p.Entry("ach_in_transit", -6)), D)
     assert a.content_sha256 == b.content_sha256 != c.content_sha256
+
+
+def test_content_hash_format_is_pinned():
+    # Stored transactions are compared by this hash (idempotent posting): its format must never drift.
+    entries = (p.Entry("employer_receivable:123456789", 12354), p.Entry("ach_in_transit", -12354))
+    assert p.content_hash("debit_returned", entries, date(2025, 3, 20), None) == (
+        "cf4d396181f749e73c18c647b944a4081c70896ae2e507ef424a23c906504107"
+    )
+    # the order of entries does not matter; the amount does
+    assert p.content_hash("debit_returned", entries[::-1], date(2025, 3, 20), None) == p.content_hash(
+        "debit_returned", entries, date(2025, 3, 20), None
+    )
+    changed = (p.Entry("employer_receivable:123456789", 12355), p.Entry("ach_in_transit", -12355))
+    assert p.content_hash("debit_returned", changed, date(2025, 3, 20), None) != p.content_hash(
+        "debit_returned", entries, date(2025, 3, 20), None
+    )
