@@ -30,30 +30,20 @@ def run(args: argparse.Namespace) -> int:
     from paygo.ach.originate import OriginationError, originate
     from paygo.ach.schedule import schedule_debits
     from paygo.billing.money import format_cents
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.crypto import AccountCipher
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import account_cipher, database
 
     today = args.date or date.today()
-    try:
-        settings = load_settings()
-        cipher = AccountCipher(settings.account_keys())
-    except ConfigError as exc:
-        print(f"paygo ach originate: {exc}", file=sys.stderr)
-        return 2
-    bank = _bank(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            noticed = schedule_debits(session, today=today, settings=settings.bank)
-        with session_scope(engine) as session:
-            result = originate(session, today=today, bank=bank, home=settings.home, settings=settings.bank,
-                               cipher=cipher)
-    except OriginationError as exc:
-        print(f"paygo ach originate: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+    with database() as (settings, session):
+        cipher = account_cipher(settings)
+        noticed = schedule_debits(session, today=today, settings=settings.bank)
+        session.commit()
+        try:
+            result = originate(session, today=today, bank=_bank(settings), home=settings.home,
+                               settings=settings.bank, cipher=cipher)
+        except OriginationError as exc:
+            session.rollback()
+            print(f"paygo ach originate: {exc}", file=sys.stderr)
+            return 1
     for n in noticed:
         print(f"notice: {n.invoice_number} presentment {n.presentment} ${format_cents(n.amount_cents)} "
               f"on {n.debit_date} to ****{n.account_last4}")

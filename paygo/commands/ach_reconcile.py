@@ -17,30 +17,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paygo.ach.reconcile import reconcile_return_file
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.crypto import AccountCipher
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import UsageError, account_cipher, database
+    from paygo.config import ConfigError
 
     try:
-        settings = load_settings()
         data = args.file.read_bytes()
-    except (ConfigError, OSError) as exc:
-        print(f"paygo ach reconcile: {exc}")
-        return 2
-    try:
-        cipher = AccountCipher(settings.account_keys())
-    except ConfigError:
-        cipher = None  # only NOCs carrying an account need it; reconcile raises then
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    with database() as (settings, session):
+        # only NOCs carrying an account need the key; reconcile raises ConfigError then
+        cipher = account_cipher(settings, required=False)
+        try:
             r = reconcile_return_file(session, data, name=args.file.name, received_on=args.date or date.today(),
                                       cipher=cipher)
-    except ConfigError as exc:
-        print(f"paygo ach reconcile: {exc}")
-        return 2
-    finally:
-        engine.dispose()
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from exc
     if r.already_reconciled:
         print(f"{args.file.name}: already reconciled, nothing changed")
         return 0

@@ -24,3 +24,16 @@ def database() -> Iterator[tuple]:
             yield settings, session
     finally:
         engine.dispose()
+
+
+def account_cipher(settings, *, required: bool = True):
+    """The cipher for bank account numbers from the configured key; None when optional and unset."""
+    from paygo.config import ConfigError
+    from paygo.db.crypto import AccountCipher
+
+    try:
+        return AccountCipher(settings.account_keys())
+    except ConfigError as exc:
+        if required:
+            raise UsageError(str(exc)) from exc
+        return None

@@ -7,7 +7,6 @@ written after the commit under PAYGO_HOME/invoices/.
 """
 
 import argparse
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,33 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paygo.billing.money import format_cents
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.session import make_engine, session_scope
+    from paygo.commands.common import UsageError, database
     from paygo.ingest import IngestError, ingest_payroll_file
     from paygo.invoicing.pdfs import write_invoice_pdfs
 
     try:
         data = args.payroll.read_bytes()
-        settings = load_settings()
     except OSError as exc:
-        print(f"paygo ingest: cannot read {args.payroll}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except ConfigError as exc:
-        print(f"paygo ingest: {exc}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(engine) as session:
-            try:
-                result = ingest_payroll_file(session, data, company_id=args.company, original_name=args.payroll.name,
-                                             home=settings.home, received_at=datetime.now(timezone.utc))
-            except IngestError as exc:
-                print(f"paygo ingest: {exc}", file=sys.stderr)
-                return 2
-            if result.status == "accepted":
-                write_invoice_pdfs(session, settings.home)
-    finally:
-        engine.dispose()
+        raise UsageError(f"cannot read {args.payroll}: {exc.strerror or exc}") from exc
+    with database() as (settings, session):
+        try:
+            result = ingest_payroll_file(session, data, company_id=args.company, original_name=args.payroll.name,
+                                         home=settings.home, received_at=datetime.now(timezone.utc))
+        except IngestError as exc:
+            raise UsageError(str(exc)) from exc
+        if result.status == "accepted":
+            write_invoice_pdfs(session, settings.home, result.invoices + result.voided)
     print(f"{args.payroll.name}: {result.message}  sha256 {result.file_sha256}")
     for e in result.errors:
         row = "file" if e.row is None else f"row {e.row}"

@@ -5,7 +5,6 @@ Loading the same folder twice changes nothing. Account numbers are shown as ****
 """
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -16,37 +15,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paygo.config import ConfigError, load_settings
-    from paygo.db.crypto import AccountCipher
+    from paygo.commands.common import UsageError, account_cipher, database
     from paygo.db.migrate import current_revision, head_revision
-    from paygo.db.session import make_engine, session_scope
     from paygo.reference import ReferenceDataError, load_reference
 
     if not args.directory.is_dir():
-        print(f"paygo load-reference: {args.directory} is not a folder", file=sys.stderr)
-        return 2
-    try:
-        settings = load_settings()
-        cipher = AccountCipher(settings.account_keys())
-    except ConfigError as exc:
-        print(f"paygo load-reference: {exc}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        if current_revision(engine) != head_revision():
-            print("paygo load-reference: the database is not at the latest revision: run `paygo db upgrade`",
-                  file=sys.stderr)
-            return 2
+        raise UsageError(f"{args.directory} is not a folder")
+    with database() as (settings, session):
+        cipher = account_cipher(settings)
+        if current_revision(session.get_bind()) != head_revision():
+            raise UsageError("the database is not at the latest revision: run `paygo db upgrade`")
         try:
-            with session_scope(engine) as session:
-                report = load_reference(session, args.directory, cipher)
+            report = load_reference(session, args.directory, cipher)
         except ReferenceDataError as exc:
+            session.rollback()  # nothing half-loaded
             print(f"refused: {len(exc.problems)} problem(s), nothing was loaded")
             for problem in exc.problems:
                 print(f"  {problem}")
             return 1
-    finally:
-        engine.dispose()
     if not report.changed:
         print(f"{args.directory}: already loaded, nothing changed")
         return 0
