@@ -166,12 +166,15 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
         .collect()
     )
     # One row per (employee group, era): its total and where its capped year to date starts.
+    # Segments are contiguous runs of the sorted rows: an era's first row carries its keys, and
+    # its total is the running sum at its last row minus the running sum before its first row.
+    last_run = capped["_run"].filter(capped["_sfirst"].shift(-1, fill_value=True))
     eras = (
-        capped.group_by("_seg", maintain_order=True)
-        .agg(*(pl.col(k).first() for k in keys), pl.col("_kfirst").first(),
-             pl.col("cap_limit_cents").first(), pl.col("limited_cents").sum().alias("_total"))
+        capped.filter(pl.col("_sfirst"))
+        .select("_seg", *keys, "_kfirst", "cap_limit_cents",
+                _total=last_run - (pl.col("_run") - pl.col("limited_cents")))
         .with_columns(_group=pl.col("_kfirst").cum_sum())
-        .with_columns(_pos=pl.col("_seg") - pl.col("_seg").min().over("_group"))
+        .with_columns(_pos=pl.col("_seg") - pl.when(pl.col("_kfirst")).then(pl.col("_seg")).forward_fill())
         .join(ytd, on=keys, how="left", nulls_equal=True, maintain_order="left")
         .with_columns(pl.col("ytd_cents").fill_null(0))
     )
@@ -204,8 +207,13 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
         capped_cents=rows["limited_cents"].clone().scatter(capped["_i"], capped["capped_cents"]))
     touched = eras.group_by("_group", maintain_order=True).agg(
         *(pl.col(k).first() for k in keys), pl.col("_end").last().alias("ytd_cents")).drop("_group")
-    ytd_after = (pl.concat([ytd.join(touched, on=keys, how="anti", nulls_equal=True), touched])
-                 .sort(*keys).cast(empty_ytd().schema))
+    untouched = ytd.join(touched, on=keys, how="anti", nulls_equal=True)
+    if untouched.height == 0 and touched.select(pl.any_horizontal(pl.col(keys).is_null().any())).item() is False:
+        # `touched` follows the sort of `capped` by keys first; with no null key that order is
+        # exactly sort(*keys) (strings in code-point order), so sorting again changes nothing.
+        ytd_after = touched.cast(empty_ytd().schema)
+    else:
+        ytd_after = pl.concat([untouched, touched]).sort(*keys).cast(empty_ytd().schema)
     return out, ytd_after
 
 

@@ -2,21 +2,15 @@
 
 Money is `[0-9]+(\\.[0-9]{1,2})?` (spec/payroll-file.md, "Precise readings") and becomes integer
 cents through polars' exact decimal type, agreeing with the scalar `paygo.billing.money.parse_cents`:
-"1234.5" parses to the decimal 1234.50, and 1234.50 x 100 = 123450 cents.
+"1234.5" parses to the decimal 1234.50, whose exact value in hundredths is 123450 cents.
 Anything that is not money, or is above `MAX_CENTS` ($10,000,000,000,000.00), parses to null.
 A FEIN "12-3456789" becomes "123456789"; a date must be `YYYY-MM-DD` and a real day.
 """
-
-from decimal import Decimal
 
 import polars as pl
 
 from paygo.billing.money import MAX_CENTS
 from paygo.payroll.columns import DATE_PATTERN, FEIN_PATTERN, MONEY_PATTERN
-
-# Amounts are clipped just above MAX_CENTS before scaling, so x 100 never overflows Decimal(38, 2).
-_CLIP_DOLLARS = Decimal(MAX_CENTS // 100 + 1)
-_MAX_DOLLARS = Decimal(MAX_CENTS) / 100
 
 
 def money_text_ok(expr: pl.Expr) -> pl.Expr:
@@ -28,14 +22,18 @@ def cents(expr: pl.Expr) -> pl.Expr:
     """Dollars text to Int64 cents; null where the text is not money or is too large.
 
     Text that passes MONEY_PATTERN has at most two decimals, so polars' exact decimal parse at
-    scale 2 loses nothing ("1234.5" -> 1234.50 -> x 100 = 123450); more than 38 digits parses to
-    null. The value is clipped at MAX_CENTS / 100 + 1 dollars before x 100 so the product always
-    fits, then anything above MAX_CENTS is null. No binary floating point anywhere.
+    scale 2 loses nothing, and the decimal's physical value (an Int128 of hundredths) is the
+    cents: "1234.5" -> 1234.50 -> 123450. More than 38 digits parses to null; above MAX_CENTS is
+    null. No binary floating point anywhere, and no multiplication that could overflow.
     """
-    dollars = expr.str.to_decimal(scale=2)
-    clipped = pl.min_horizontal(dollars, pl.lit(_CLIP_DOLLARS, pl.Decimal(38, 2)))
-    value = (clipped * 100).cast(pl.Int64)
-    return pl.when(money_text_ok(expr) & (value <= MAX_CENTS)).then(value).otherwise(pl.lit(None, pl.Int64))
+    hundredths = _hundredths(expr)
+    return (pl.when(money_text_ok(expr) & (hundredths <= MAX_CENTS))
+            .then(hundredths.cast(pl.Int64)).otherwise(pl.lit(None, pl.Int64)))
+
+
+def _hundredths(expr: pl.Expr) -> pl.Expr:
+    """The text's exact decimal at scale 2 as an Int128 count of hundredths (null if unparsable)."""
+    return expr.str.to_decimal(scale=2).to_physical()
 
 
 def money_not_too_large(expr: pl.Expr) -> pl.Expr:
@@ -43,7 +41,7 @@ def money_not_too_large(expr: pl.Expr) -> pl.Expr:
 
     Well-formed money parses exactly at scale 2, or to null past 38 digits (too large as well).
     """
-    within = (expr.str.to_decimal(scale=2) <= pl.lit(_MAX_DOLLARS, pl.Decimal(38, 2))).fill_null(False)
+    within = (_hundredths(expr) <= MAX_CENTS).fill_null(False)
     return ~money_text_ok(expr) | within
 
 

@@ -62,3 +62,30 @@ def test_any_bytes_never_raise(data):
 def test_any_body_after_a_good_header_never_raises(body):
     result = validate_payroll_file((HEADER + "\n" + body).encode(), book())
     assert result.accepted == (not result.errors)
+
+
+# Bodies (no space or tab) for the one-pass reader of untrimmed files; a space after the header's
+# last name (trimmed away) sends the same records through the general reader instead.
+UNTRIMMED_BODIES = [
+    # (records after the header, row numbers kept, rows reported ragged)
+    ("1,2,3,4,5,6,7,8,9,10\n,,,,,,,,,\n", [1], []),  # row 2 blank: skipped, keeps its number
+    ('"","",,,,,,,,""\n1,2,3,4,5,6,7,8,9,10\n', [2], []),  # quoted empties are empty: row 1 blank
+    ('1,2,3,4,5,6,7,8,9,""\n', [1], []),  # quoted empty last cell: not short
+    ("1,2,3,4,5,6,7,8,9,\r\n", [1], []),  # unquoted empty last cell: not short either
+    ("1,2,3,4,5,6,7,8,9,10,11\n", [], [1]),  # a long record: the general path finds it
+]
+SHORT_HEADER = "employer_fein,policy_number,payroll_run_id,pay_date,period_start,period_end,employee_id,state,class_code,regular_pay"
+
+
+@pytest.mark.parametrize("body, kept, ragged", UNTRIMMED_BODIES)
+def test_untrimmed_fast_read_equals_general_read(body, kept, ragged):
+    from paygo.payroll.csvfile import read_payroll_csv
+
+    fast = read_payroll_csv((SHORT_HEADER + "\n" + body).encode())
+    general = read_payroll_csv((SHORT_HEADER + " \n" + body).encode())
+    assert fast.header == general.header
+    assert fast.cells.equals(general.cells) and fast.cells.schema == general.cells.schema
+    assert fast.ragged.equals(general.ragged) and fast.ragged.schema == general.ragged.schema
+    assert fast.ragged["row"].to_list() == ragged
+    if not ragged:
+        assert fast.cells["row"].to_list() == kept
