@@ -92,6 +92,23 @@ def _ragged_by_python(data: bytes, width: int) -> tuple[pl.DataFrame | None, str
     return pl.DataFrame({"row": rows, "fields": fields}, schema={"row": pl.Int64, "fields": pl.Int64}), None
 
 
+def _no_ragged() -> pl.DataFrame:
+    return pl.DataFrame(schema={"row": pl.Int64, "fields": pl.Int64})
+
+
+def _short_records(data: bytes, width: int, rows: list[int]) -> pl.DataFrame | None:
+    """Field counts of the given records when the file has no quote character, so that record n
+    is physical line n after the header (blank lines count as records, as in the row numbers);
+    None for a quoted file (a quoted field may hold a comma or a line break: the caller counts
+    with the csv module)."""
+    if b'"' in data:
+        return None
+    lines = data.split(b"\n")
+    found = [(n, lines[n].rstrip(b"\r").count(b",") + 1) for n in rows]
+    bad = [(n, f) for n, f in found if f != width]
+    return pl.DataFrame(bad, schema={"row": pl.Int64, "fields": pl.Int64}, orient="row") if bad else _no_ragged()
+
+
 def _read_untrimmed(data: bytes, header: list[str]) -> RawPayroll | None:
     """The usual machine-written file (no space or tab anywhere, every record as wide as the
     header), read in one pass with unquoted empty cells as null; None when that cannot be told
@@ -122,8 +139,7 @@ def _read_untrimmed(data: bytes, header: list[str]) -> RawPayroll | None:
     kept = cells.select(pl.any_horizontal([pl.col(c).is_not_null() for c in header])).to_series()
     if not kept.all():
         cells = cells.filter(kept)
-    ragged = pl.DataFrame(schema={"row": pl.Int64, "fields": pl.Int64})
-    return RawPayroll(tuple(header), cells, ragged)
+    return RawPayroll(tuple(header), cells, _no_ragged())
 
 
 def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
@@ -175,18 +191,19 @@ def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
         *[pl.col(c).str.strip_chars(TRIM) if needs_trim else pl.col(c) for c in header],
     )
-    # A field missing from a short record reads null (a present empty field reads ""), and the
-    # missing fields are the trailing ones: a record is short exactly when its last cell is null.
-    missing = pl.sum_horizontal([pl.col(c).is_null() for c in header])
     empty = pl.sum_horizontal([pl.col(c).fill_null("") == "" for c in header])
     kept = frame.select(empty < len(header)).to_series()  # one pass: False on blank records
-    short = frame.filter(pl.col(header[-1]).is_null() & kept).select(
-        "row", (len(header) - missing).cast(pl.Int64).alias("fields")
-    )
     if ragged is None:
-        ragged = short
-    else:
-        ragged = pl.concat([ragged, short]).unique("row", keep="first")
+        # polars reads a field missing from a short record as "", like a present empty field, and
+        # the missing fields are the trailing ones: only a record whose last cell is empty can be
+        # short, and only those records are counted (usually none).
+        last_empty = frame.select((pl.col(header[-1]).fill_null("") == "") & kept).to_series()
+        candidates = frame.filter(last_empty)["row"].to_list()
+        ragged = _short_records(data, len(header), candidates) if candidates else _no_ragged()
+        if ragged is None:
+            ragged, why = _ragged_by_python(data, len(header))
+            if why is not None:
+                return [FileProblem(None, None, why)]
     cells = frame if kept.all() else frame.filter(kept)
     cells = cells.with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in header]

@@ -50,6 +50,29 @@ def test_ragged_records_are_row_errors():
     assert (3, None) in [(e.row, e.column) for e in result.errors]
 
 
+def short(rec: str, missing: int) -> str:
+    return ",".join(rec.split(",")[:-missing])
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_short_records_alone_are_row_errors(crlf, quoted):
+    # Only short records (missing trailing, optional columns) and no long one: polars reads a
+    # missing field as "" like an empty one, so only a count of the fields can tell them apart.
+    # Row 2 is blank (skipped but counted); row 3 lacks overtime_premium; row 4 lacks the last
+    # three columns; row 5 is full width with an empty last cell and is fine.
+    first = record(employee_id='"E,1"') if quoted else record()  # a quoted comma: the csv-module path
+    data = payroll(first, "", short(record(employee_id="E3"), 1), short(record(employee_id="E4"), 3),
+                   record(employee_id="E5"))
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    result = validate_payroll_file(data, book())
+    ragged = sorted((e.row, e.error) for e in result.errors if e.column is None)
+    assert ragged == [(3, "the record has 14 fields; the header has 15"),
+                      (4, "the record has 12 fields; the header has 15")]
+    assert not result.accepted
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=400))
 def test_any_bytes_never_raise(data):
