@@ -1,6 +1,7 @@
 """Sensors: each inbox is watched with a cursor; new files become dynamic partitions, run in batches."""
 
 import hashlib
+import json
 import time
 
 import dagster as dg
@@ -9,6 +10,34 @@ from pipelines.jobs import ingest_payroll_files_job, reconcile_ach_returns_job
 from pipelines.partitions import MAX_FILES_PER_RUN, ach_return_files, payroll_files, range_tags
 from pipelines.resources import BankConnection, PayrollInbox
 from sftp_ingest.inbox import InboxCursor, RemoteFile
+
+
+def inbox_cursors(text: str | None) -> dict[str, InboxCursor]:
+    """One cursor per payroll company inbox (keyed by company), stored together as one JSON value,
+    so companies' clocks and upload habits never hide each other's files."""
+    raw = json.loads(text) if text else {}
+    if not all(isinstance(v, dict) for v in raw.values()):
+        return {}  # a cursor of an older shape: start over (the database refuses repeats anyway)
+    return {company: InboxCursor.loads(json.dumps(value)) for company, value in raw.items()}
+
+
+def dump_cursors(cursors: dict[str, InboxCursor]) -> str:
+    return json.dumps({c: json.loads(cursor.dumps()) for c, cursor in sorted(cursors.items())}, separators=(",", ":"))
+
+
+def ready_files(cursors: dict[str, InboxCursor], files: list[RemoteFile], settle_seconds: int, now: float):
+    """Settled files new to their company's cursor (oldest first), and the advanced cursors."""
+    by_company: dict[str, list[RemoteFile]] = {}
+    for f in files:
+        by_company.setdefault(f.path.split("/", 1)[0], []).append(f)
+    ready, advanced = [], dict(cursors)
+    for company, listed in sorted(by_company.items()):
+        cursor = cursors.get(company, InboxCursor())
+        new = cursor.new_files(listed, settle_seconds=settle_seconds, now=now)
+        ready += new
+        advanced[company] = cursor.advanced(new)
+    return sorted(ready, key=lambda f: (f.mtime, f.path)), advanced
+
 
 def batch_run_requests(ready: list[RemoteFile], known: set[str], batch_size: int = MAX_FILES_PER_RUN):
     """Run requests for settled files: new keys in contiguous batches (one run each), a re-upload of
@@ -29,8 +58,8 @@ def batch_run_requests(ready: list[RemoteFile], known: set[str], batch_size: int
 @dg.sensor(job=ingest_payroll_files_job, minimum_interval_seconds=60)
 def new_payroll_files_sensor(context: dg.SensorEvaluationContext, inbox: PayrollInbox) -> dg.SensorResult:
     """Adds a partition per settled new payroll file and runs them in batches."""
-    cursor = InboxCursor.loads(context.cursor)
-    ready = cursor.new_files(inbox.list_files(), settle_seconds=inbox.settle_seconds, now=time.time())
+    cursors = inbox_cursors(context.cursor)
+    ready, advanced = ready_files(cursors, inbox.list_files(), inbox.settle_seconds, time.time())
     if not ready:
         return dg.SensorResult(skip_reason="no settled new payroll files")
     known = set(context.instance.get_dynamic_partitions(payroll_files.name))
@@ -38,7 +67,7 @@ def new_payroll_files_sensor(context: dg.SensorEvaluationContext, inbox: Payroll
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[payroll_files.build_add_request(new_keys)] if new_keys else [],
-        cursor=cursor.advanced(ready).dumps(),
+        cursor=dump_cursors(advanced),
     )
 
 

@@ -4,7 +4,7 @@ sensor, schedule and check, and how a sensor tick turns settled files into batch
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.sensors import batch_run_requests
+from pipelines.sensors import batch_run_requests, dump_cursors, inbox_cursors, ready_files
 from sftp_ingest.inbox import RemoteFile
 
 
@@ -44,3 +44,20 @@ def test_new_files_run_in_contiguous_batches_and_reuploads_alone():
     assert singles[0].run_key == ready[5].run_key  # path:mtime:size: a repeat tick asks for nothing new
     # the same tick evaluated twice asks for the same run keys (Dagster launches each once)
     assert [r.run_key for r in batch_run_requests(ready, known, batch_size=50)[1]] == [r.run_key for r in requests]
+
+
+def test_each_company_inbox_has_its_own_cursor():
+    # acme's file (mtime 2000) is handed out first; then summit uploads a file whose preserved mtime
+    # (1000) is older than acme's: with one shared high-water mark it would never be seen.
+    a = RemoteFile("acme/a.csv", "a.csv", 10, 2000)
+    b = RemoteFile("summit/b.csv", "b.csv", 10, 1000)
+    ready, cursors = ready_files({}, [a], settle_seconds=0, now=5000)
+    assert ready == [a]
+    text = dump_cursors(cursors)
+    ready, cursors = ready_files(inbox_cursors(text), [a, b], settle_seconds=0, now=5000)
+    assert ready == [b]  # acme's file is not handed out twice; summit's old-mtime file is
+    assert inbox_cursors(dump_cursors(cursors))["summit"].mtime == 1000
+    # a file still settling (mtime within settle_seconds of now) waits for a later tick
+    c = RemoteFile("acme/c.csv", "c.csv", 10, 4990)
+    assert ready_files(cursors, [a, b, c], settle_seconds=120, now=5000)[0] == []
+    assert inbox_cursors('{"mtime": 5, "paths": []}') == {}  # an older cursor shape starts over
