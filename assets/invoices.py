@@ -7,6 +7,7 @@ from paygo.billing.money import format_cents
 from paygo.ingest import IngestResult, ingest_payroll_file
 from paygo.invariants import invoice_counts
 from paygo.invoicing.pdfs import write_invoice_pdfs
+from paygo.invoicing.remit import issue_remit_bills
 from paygo.payroll.reports import acknowledgement, rejection_report
 from pipelines.partitions import payroll_files
 from pipelines.resources import PaygoClock, PaygoDatabase, PaygoHome, PayrollInbox
@@ -75,11 +76,19 @@ def invoices(
 
 
 @dg.asset(group_name="invoices", deps=[invoices])
-def invoice_book(context: dg.AssetExecutionContext, database: PaygoDatabase) -> dg.MaterializeResult:
-    """All invoices by status, the state origination bills from (guarded by the billing checks)."""
+def invoice_book(
+    context: dg.AssetExecutionContext, database: PaygoDatabase, home: PaygoHome, clock: PaygoClock
+) -> dg.MaterializeResult:
+    """All invoices by status, with the consolidated remit bills of every ended month issued."""
     with database.session() as session:
+        bills = issue_remit_bills(session, today=clock.today(), issued_at=clock.now())
+    with database.session() as session:  # after the commit: the PDFs of the bills just issued
+        write_invoice_pdfs(session, home.folder(), numbers=bills)
         counts = invoice_counts(session)
+    if bills:
+        context.log.info(f"remit bills issued: {', '.join(bills)}")
     return dg.MaterializeResult(
         metadata={f"{status}_count": n for status, (n, _) in sorted(counts.items())}
         | {f"{status}_cents": total for status, (_, total) in sorted(counts.items())}
+        | {"remit_bills_issued": len(bills)}
     )

@@ -18,6 +18,7 @@ COMMANDS = {
     "load-reference": "reference",
     "ingest": "ingest",
     "invoices": "invoices",
+    "remit-bills": "remit_bills",
     "ach": "ach",
     "report": "report",
     "statements": "statements",

@@ -70,7 +70,8 @@ STEPS = (
     Step(date(2025, 6, 18), "a late R10 (unauthorized) is clawed back from the carrier wallet", bank=True,
          returns=True, originate=True, settle=True),
     Step(date(2025, 6, 20), "everything left settles", bank=True, returns=True, originate=True, settle=True),
-    Step(date(2025, 7, 1), "monthly carrier statements for June", settle=True, statements=True),
+    Step(date(2025, 7, 1), "June is over: the remit bill for June, monthly carrier statements", originate=True,
+         settle=True, statements=True),
 )
 
 
@@ -206,6 +207,9 @@ class Demo:
         meta = _metadata(result, "ach_debit_files") or {}
         if meta.get("entry_count"):
             self.echo(f"    NACHA file {meta['file']}: {meta['entry_count']} entries, debits ${meta['total_debit']}")
+        bills = (_metadata(result, "invoice_book") or {}).get("remit_bills_issued")
+        if bills:
+            self.echo(f"    consolidated remit bill(s) issued: {bills}")
         scheduled = _metadata(result, "ach_debit_schedule") or {}
         if scheduled.get("scheduled"):
             self.echo(f"    {scheduled['scheduled']} invoice(s) scheduled for debit, pre-debit notices queued")

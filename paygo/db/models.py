@@ -58,6 +58,7 @@ PAYROLL_FILE_STATUSES = ("received", "accepted", "rejected")
 RUN_TYPES = ("regular", "off_cycle", "correction")
 INVOICE_KINDS = ("invoice", "adjustment", "consolidated_remit")
 INVOICE_STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void")
+REMIT_BILL_STATUSES = ("issued", "paid", "void")
 ACH_FILE_STATUSES = ("built", "uploaded", "confirmed")
 ACH_ENTRY_STATUSES = ("in_flight", "settled", "returned")
 TRANSACTION_CODES = (22, 27, 32, 37)  # checking credit/debit, savings credit/debit
@@ -306,6 +307,33 @@ class Counter(Base):
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class RemitBill(Base):
+    """A consolidated bill of one payroll company's remit invoices for one month of pay dates.
+
+    Issued once and never edited (migration 0003): invoices that arrive for a month already
+    billed go on a supplementary bill of the same period, `sequence` 2, 3, ..."""
+
+    __tablename__ = "remit_bills"
+    __table_args__ = (
+        CheckConstraint(one_of("status", REMIT_BILL_STATUSES), name="status"),
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        UniqueConstraint("payroll_company_id", "period_start", "sequence", name="uq_remit_bills_period_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # REMIT-000001, never reused
+    payroll_company_id: Mapped[str] = mapped_column(ForeignKey("payroll_companies.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)  # first day of the pay dates' month
+    period_end: Mapped[date] = mapped_column(Date)  # its last day
+    sequence: Mapped[int] = mapped_column(Integer)  # 1 the month's bill, 2+ supplementary bills
+    issued_at: Mapped[datetime] = mapped_column(Timestamp)
+    due_date: Mapped[date] = mapped_column(Date)
+    total_cents: Mapped[int] = mapped_column(BigInteger)  # the sum of its invoices' totals
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    pdf_path: Mapped[str | None] = mapped_column(String(1000))
+
+
 class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
@@ -356,6 +384,8 @@ class Invoice(Base):
     debit_date: Mapped[date | None] = mapped_column(Date)
     debit_presentment: Mapped[int | None] = mapped_column(Integer)
     debit_bank_details_version: Mapped[int | None] = mapped_column(Integer)
+    # The consolidated remit bill listing this remit invoice (NULL until billed; migration 0003).
+    remit_bill_id: Mapped[int | None] = mapped_column(ForeignKey("remit_bills.id"), index=True)
 
 
 class InvoiceLine(Base):

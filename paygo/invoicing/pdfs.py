@@ -3,9 +3,8 @@
 Rule: the PDF is a rendering of committed rows, so it is written after the transaction and
 idempotently: the same rows give the same bytes (reportlab invariant mode), and a file whose
 bytes already match is left alone. A void invoice is re-rendered with its VOID stamp and the
-number of the invoice that replaces it. Remit employers' invoices are also listed on one
-consolidated bill per payroll company and calendar month of the pay date
-(REMIT-<company>-<YYYY-MM>.pdf, dated the month's last day, due 30 days later). Bank accounts
+number of the invoice that replaces it. Consolidated remit bills are drawn from their stored rows
+(`paygo.invoicing.remit`, REMIT-000001.pdf), so an issued bill's bytes never change. Bank accounts
 appear as their last four digits only (the rows hold nothing more in clear).
 Example: INV-000001 issued for 2,715 cents -> invoices/INV-000001.pdf; after a correction voids
 it, the same path holds the VOID rendering and INV-000002.pdf the reissue.
@@ -15,15 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paygo import documents as d
-from paygo.billing.invoice import REMIT_DAYS, month_bounds
 from paygo.db import models as m
+from paygo.invoicing.remit import remit_bill_document
 
 STATUS = {"issued": "issued", "scheduled": "scheduled", "in_flight": "scheduled", "paid": "paid",
           "failed": "failed", "void": "void"}
@@ -89,59 +87,30 @@ def invoice_document(session: Session, inv: m.Invoice) -> d.InvoiceDocument | No
         adjustment=adjustment, replaced_by=replaced_by)
 
 
-def remit_bill_documents(session: Session) -> list[d.InvoiceDocument]:
-    """One consolidated bill per payroll company and calendar month of the pay date, over the
-    live remit invoices and adjustments of its employers."""
-    q = (select(m.Invoice, m.PayrollRun, m.Employer, m.Policy, m.Carrier, m.PayrollCompany)
-         .join(m.PayrollRun, m.PayrollRun.id == m.Invoice.payroll_run_pk)
-         .join(m.Employer, m.Employer.id == m.Invoice.employer_id)
-         .join(m.Policy, m.Policy.id == m.Invoice.policy_id)
-         .join(m.Carrier, m.Carrier.id == m.Policy.carrier_id)
-         .join(m.PayrollCompany, m.PayrollCompany.id == m.Employer.payroll_company_id)
-         .where(m.Invoice.payment_method == "remit", m.Invoice.status != "void",
-                m.Invoice.kind.in_(("invoice", "adjustment")))
-         .order_by(m.Invoice.number))
-    groups: dict[tuple[str, object], list] = {}
-    for inv, run, emp, pol, carrier, company in session.execute(q):
-        groups.setdefault((company.id, month_bounds(run.pay_date)), []).append((inv, run, emp, pol, carrier, company))
-    docs = []
-    for (company_id, (first, last)), rows in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1][0])):
-        items = tuple(d.RemitBillItem(inv.number, d.Employer(emp.name, emp.fein), pol.number, carrier.name,
-                                      run.payroll_run_id, run.pay_date, inv.total_cents)
-                      for inv, run, emp, pol, carrier, _ in rows)
-        bill_date = max([last, *(inv.issued_at.date() for inv, *_ in rows)])
-        docs.append(d.InvoiceDocument(
-            invoice_number=f"REMIT-{company_id}-{first:%Y-%m}", kind=d.InvoiceKind.CONSOLIDATED_REMIT_BILL,
-            status=d.InvoiceStatus.ISSUED, issue_date=bill_date, due_date=bill_date + timedelta(days=REMIT_DAYS),
-            payroll_company=rows[0][5].name, total_cents=sum(i.total_cents for i in items),
-            payment=d.Payment(d.PaymentMethod.REMIT), billing_period=d.Period(first, last), remit_items=items))
-    return docs
-
-
 def write_invoice_pdfs(session: Session, home: Path, numbers: Iterable[str] | None = None) -> list[Path]:
-    """Render invoices (and consolidated remit bills) under home/invoices; same rows, same bytes.
+    """Render invoices and stored consolidated remit bills under home/invoices; same rows, same bytes.
 
-    `numbers`: only these invoices (those a batch just created or voided), and the remit bills only
-    when one of them is a remit invoice; None renders every invoice and bill (`paygo ingest`)."""
+    `numbers`: only these invoices and bills (those a batch just created or voided, the bills
+    `issue_remit_bills` just issued); None renders every invoice and bill (`paygo ingest`)."""
     home = Path(home)
     paths = []
     query = select(m.Invoice).where(m.Invoice.kind.in_(("invoice", "adjustment")))
+    bills = select(m.RemitBill)
     if numbers is not None:
         wanted = sorted(set(numbers))
         if not wanted:
             return []
         query = query.where(m.Invoice.number.in_(wanted))
-    remit_touched = numbers is None
+        bills = bills.where(m.RemitBill.number.in_(wanted))
     for inv in session.scalars(query.order_by(m.Invoice.number)):
-        remit_touched = remit_touched or inv.payment_method == "remit"
         doc = invoice_document(session, inv)
         if doc is None:
             continue
         path = home / (inv.pdf_path or f"invoices/{inv.number}.pdf")
         _write(path, d.render_invoice_pdf(doc))
         paths.append(path)
-    for doc in remit_bill_documents(session) if remit_touched else []:
-        path = home / "invoices" / f"{doc.invoice_number}.pdf"
-        _write(path, d.render_invoice_pdf(doc))
+    for bill in session.scalars(bills.order_by(m.RemitBill.number)):
+        path = home / (bill.pdf_path or f"invoices/{bill.number}.pdf")
+        _write(path, d.render_invoice_pdf(remit_bill_document(session, bill)))
         paths.append(path)
     return paths

@@ -1,7 +1,8 @@
-"""Invoice PDFs from the database (idempotent bytes, VOID re-render, last four only, remit bill) and the
-`paygo ingest`, `paygo invoices`, `paygo report` commands on a real SQLite database."""
+"""Invoice PDFs from the database (idempotent bytes, VOID re-render, last four only, stored remit bill) and the
+`paygo ingest`, `paygo invoices`, `paygo report`, `paygo remit-bills` commands on a real SQLite database."""
 
 import json
+from datetime import date
 import shutil
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from paygo.db.crypto import AccountCipher  # noqa: E402
 from paygo.db.migrate import upgrade  # noqa: E402
 from paygo.db.session import make_engine  # noqa: E402
 from paygo.invoicing.pdfs import write_invoice_pdfs  # noqa: E402
+from paygo.invoicing.remit import issue_remit_bills  # noqa: E402
 from paygo.invoicing.report import report_rows  # noqa: E402
 from paygo.reference import load_reference  # noqa: E402
 
@@ -43,15 +45,14 @@ def text(path: Path) -> str:
 def test_pdfs_are_idempotent_void_rerendered_and_show_last4(session, tmp_path):
     ingest(session, tmp_path, "acme_2025-03-14.csv")
     paths = write_invoice_pdfs(session, tmp_path)
-    assert [p.name for p in paths] == ["INV-000001.pdf", "INV-000002.pdf", "INV-000003.pdf",
-                                       "REMIT-acme-payroll-2025-03.pdf"]
+    # no remit bill yet: March has not ended (bills are issued by `issue_remit_bills`, see test_remit_bills)
+    assert [p.name for p in paths] == ["INV-000001.pdf", "INV-000002.pdf", "INV-000003.pdf"]
     first = {p: p.read_bytes() for p in paths}
     assert write_invoice_pdfs(session, tmp_path) == paths
     assert {p: p.read_bytes() for p in paths} == first  # same rows, same bytes
     inv1 = text(tmp_path / "invoices" / "INV-000001.pdf")
     assert "6789" in inv1 and "000123456789" not in inv1  # account 000123456789 shown by its last four
     assert "VOID" not in inv1
-    assert "INV-000002" in text(tmp_path / "invoices" / "REMIT-acme-payroll-2025-03.pdf")  # TX remit invoice listed
     ingest(session, tmp_path, "acme_2025-03-14_correction.csv")
     write_invoice_pdfs(session, tmp_path)
     voided = text(tmp_path / "invoices" / "INV-000001.pdf")
@@ -60,12 +61,17 @@ def test_pdfs_are_idempotent_void_rerendered_and_show_last4(session, tmp_path):
 
 def test_pdfs_for_given_numbers_only(session, tmp_path):
     ingest(session, tmp_path, "acme_2025-03-14.csv")
-    # only INV-000001 (ACH) is drawn; no remit invoice among the numbers, so no remit bill either
+    # only INV-000001 (ACH) is drawn
     assert [p.name for p in write_invoice_pdfs(session, tmp_path, ["INV-000001"])] == ["INV-000001.pdf"]
     assert sorted(p.name for p in (tmp_path / "invoices").iterdir()) == ["INV-000001.pdf"]
-    # INV-000002 is the remit invoice: its consolidated bill is redrawn with it
+    # INV-000002 is the remit invoice; its stored bill is drawn only when named (or when all are drawn)
+    issue_remit_bills(session, today=date(2025, 4, 1))
+    session.commit()
     names = [p.name for p in write_invoice_pdfs(session, tmp_path, ["INV-000002"])]
-    assert names == ["INV-000002.pdf", "REMIT-acme-payroll-2025-03.pdf"]
+    assert names == ["INV-000002.pdf"]
+    assert [p.name for p in write_invoice_pdfs(session, tmp_path, ["INV-000002", "REMIT-000001"])] == [
+        "INV-000002.pdf", "REMIT-000001.pdf"]
+    assert "INV-000002" in text(tmp_path / "invoices" / "REMIT-000001.pdf")  # TX remit invoice listed
 
 
 def test_report_buckets_and_excludes_void(session, tmp_path):
@@ -102,3 +108,23 @@ def test_commands_ingest_list_report(tmp_path, monkeypatch, capsys):
     lines = (tmp_path / "r.csv").read_text().splitlines()
     assert lines[0] == "employer,outstanding_cents,processed_cents,failed_cents,total_cents,invoices"
     assert lines[1] == "741234561,500,0,0,500,1"  # FEINs in code-point order: 741..., 880..., 946...
+
+
+def test_command_remit_bills_issues_once_after_month_end(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "cli.db"
+    upgrade(f"sqlite:///{db}")
+    monkeypatch.setenv("PAYGO_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("PAYGO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PAYGO_ACCOUNT_KEY", Fernet.generate_key().decode())
+    assert main(["load-reference", str(REFERENCE)]) == 0
+    assert main(["ingest", str(FIXTURES / "acme_2025-03-14.csv"), "--company", "acme-payroll"]) == 0
+    capsys.readouterr()
+    assert main(["remit-bills", "--date", "2025-03-31"]) == 0  # March not ended
+    assert "no remit bills to issue" in capsys.readouterr().out
+    assert main(["remit-bills", "--date", "2025-04-01"]) == 0
+    out = capsys.readouterr().out
+    # Lone Star's 500-cent remit invoice; due 04-01 + 30 days = 05-01
+    assert "REMIT-000001" in out and " 5.00  due" in out and "due 2025-05-01" in out and "1 remit bill(s) issued" in out
+    assert "INV-000002" in text(tmp_path / "home" / "invoices" / "REMIT-000001.pdf")
+    assert main(["remit-bills", "--date", "2025-04-02"]) == 0
+    assert "no remit bills to issue" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 import paygo.sample_data
 from paygo.ach.verify import file_balances_invoices
@@ -68,6 +69,16 @@ def test_returns_retries_settlement_and_wallets(demo):
     # 271.26 - 3.50 = 267.76; Hoosier settled then clawed back by the R10 -> 0
     assert s["carrier_wallets_cents"] == {"granite-mutual": 74703, "harbor-casualty": 26776}
     assert s["open_exceptions"] == 0
+
+
+def test_the_remit_employer_gets_one_consolidated_bill_for_june(demo):
+    out, s, lines, _, _ = demo
+    # Lone Star Staffing pays by remit: its 566.53 invoice is never debited, and once June is over
+    # Acme Payroll gets one numbered bill for it, due 30 days after 2025-07-01
+    assert [i["status"] for i in s["invoices"] if i["employer"] == "Lone Star Staffing Inc"] == ["issued"]
+    text = "".join(page.extract_text() for page in PdfReader(out / "invoices" / "REMIT-000001.pdf").pages)
+    assert "REMIT-000001" in text and "$566.53" in text and "Jul 31, 2025" in text
+    assert any("remit bill" in line for line in lines)
 
 
 def test_a_second_run_bills_nothing_new(demo):
