@@ -92,6 +92,20 @@ def _ragged_by_python(data: bytes, width: int) -> tuple[pl.DataFrame | None, str
     return pl.DataFrame({"row": rows, "fields": fields}, schema={"row": pl.Int64, "fields": pl.Int64}), None
 
 
+def _read_text(data: bytes, header: list[str], *, empty_is_null: bool, truncate_ragged: bool = False) -> pl.DataFrame:
+    """Every cell as text, RFC 4180 quoting, the header's names; raises polars' error on bad CSV."""
+    return pl.read_csv(
+        data,
+        has_header=True,
+        new_columns=header,
+        infer_schema=False,
+        empty_string_is_null=empty_is_null,
+        quote_char='"',
+        raise_if_empty=False,
+        truncate_ragged_lines=truncate_ragged,
+    )
+
+
 def _no_ragged() -> pl.DataFrame:
     return pl.DataFrame(schema={"row": pl.Int64, "fields": pl.Int64})
 
@@ -118,15 +132,7 @@ def _read_untrimmed(data: bytes, header: list[str]) -> RawPayroll | None:
     Otherwise no record is short; `""` cells become null, and then a record is blank exactly when
     every cell is null. No cell needs trimming."""
     try:
-        frame = pl.read_csv(
-            data,
-            has_header=True,
-            new_columns=header,
-            infer_schema=False,
-            empty_string_is_null=True,
-            quote_char='"',
-            raise_if_empty=False,
-        )
+        frame = _read_text(data, header, empty_is_null=True)
     except pl.exceptions.PolarsError:
         return None
     if frame[header[-1]].null_count():
@@ -159,29 +165,14 @@ def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
         if fast is not None:
             return fast
     try:
-        # empty_string_is_null=False: an empty cell reads "", a field missing from a short record null.
-        frame = pl.read_csv(
-            data,
-            has_header=True,
-            new_columns=header,
-            infer_schema=False,
-            empty_string_is_null=False,
-            quote_char='"',
-            raise_if_empty=False,
-        )
+        # empty cells read "" (and so does a field missing from a short record: see below)
+        frame = _read_text(data, header, empty_is_null=False)
     except pl.exceptions.PolarsError:
         ragged, why = _ragged_by_python(data, len(header))
         if why is not None or ragged is None or ragged.height == 0:
             return [FileProblem(None, None, why or "the file is not valid CSV")]
         try:
-            frame = pl.read_csv(
-                data,
-                has_header=True,
-                new_columns=header,
-                infer_schema=False,
-                empty_string_is_null=False,
-                truncate_ragged_lines=True,
-            )
+            frame = _read_text(data, header, empty_is_null=False, truncate_ragged=True)
         except pl.exceptions.PolarsError as exc:
             return [FileProblem(None, None, f"the file is not valid CSV: {str(exc).splitlines()[0]}")]
     else:
