@@ -91,6 +91,9 @@ def test_fetch_refuses_a_size_other_than_listed(server, expected_size):
     assert (server.homes["acme"] / "inbox" / "p.csv").exists()
 
 
+# paramiko's read-ahead thread also sees the connection drop (EOFError) after the fetch has failed:
+# that is the drop this test makes, not a fault of ours.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_dropped_connection_mid_download_raises_and_leaves_file(server, tmp_path):
     from conftest import TcpProxy
 
