@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Optional
 
 import pandera.polars as pa
+from pandera.config import ValidationDepth, config_context
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
@@ -266,7 +267,12 @@ _NO_FAILURES = pl.DataFrame(
 
 def _run(model: type[pa.DataFrameModel], df: pl.DataFrame) -> CheckReport:
     try:
-        model.validate(df, lazy=True)
+        if df.height == 0:
+            # No row, so no data check can fail: pandera checks the columns and dtypes only.
+            with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
+                model.validate(df, lazy=True)
+        else:
+            model.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return CheckReport(exc.failure_cases)
     return CheckReport(_NO_FAILURES)

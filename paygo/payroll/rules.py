@@ -111,13 +111,16 @@ def rate_rows(typed: pl.DataFrame, book: PolicyBook) -> tuple[pl.DataFrame, pl.D
     return pl.concat(errors), rating
 
 
-def duplicate_keys(cells: pl.DataFrame) -> pl.DataFrame:
+def duplicate_keys(cells: pl.DataFrame, feins: pl.Series | None = None) -> pl.DataFrame:
     """The second and later rows of one (employer_fein, payroll_run_id, employee_id, state, class_code).
 
-    The usual file has no repeated key, which one distinct count of a 64-bit hash of the five
-    cells proves (about 3x cheaper than building a million joined strings). Otherwise the five
-    cells are joined into one text key with NUL between them: a payroll file holding a NUL byte
-    is rejected before its cells exist, so the joined key is one-to-one with the five cells.
+    The FEIN counts without its dash. `feins`, when given, is the FEIN column typed from these
+    cells (`paygo.payroll.cells.fein`: the 9 digits, null when malformed), which saves removing
+    the dashes again. The usual file has no repeated key, which one distinct count of a 64-bit
+    hash of the five cells proves (about 3x cheaper than building a million joined strings).
+    Otherwise the five cells are joined into one text key with NUL between them: a payroll file
+    holding a NUL byte is rejected before its cells exist, so the joined key is one-to-one with
+    the five cells.
     """
     fein = pl.col("employer_fein").str.replace("-", "", literal=True)
     keys = [fein, pl.col("payroll_run_id"), pl.col("employee_id"), pl.col("state"), pl.col("class_code")]
@@ -125,7 +128,9 @@ def duplicate_keys(cells: pl.DataFrame) -> pl.DataFrame:
     if cells.height and not any(cells[c].null_count() for c in parts):
         # The usual file: every row has a key. Equal keys have equal hashes, so as many distinct
         # 64-bit hashes as rows proves every key distinct (a collision only sends us on below).
-        if cells.lazy().select(pl.struct(keys).hash(0).n_unique()).collect().item() == cells.height:
+        # A well-formed FEIN types to its text without the dash: use the typed column if whole.
+        hashed = keys if feins is None or feins.null_count() else [pl.lit(feins), *keys[1:]]
+        if cells.lazy().select(pl.struct(hashed).hash(0).n_unique()).collect().item() == cells.height:
             return no_errors()
     key = pl.concat_str(keys, separator="\x00")  # null when any part is null: such rows have no key
     distinct, nulls, total = cells.lazy().select(key.n_unique().alias("d"), key.null_count().alias("n"), pl.len()).collect().row(0)
@@ -144,6 +149,15 @@ def duplicate_keys(cells: pl.DataFrame) -> pl.DataFrame:
 def run_field_conflicts(typed: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
     """Rows whose run_type, pay_date or period differs from the first row of their (employer, run)."""
     run = ["employer_fein", "payroll_run_id"]
+    # The usual file: within each run every field has one value (nulls aside), which the run's
+    # smallest and largest value being equal proves in one group_by, cheaper than the windows
+    # below. (Rows without a key group together here: a spread among them only costs the exact
+    # path, which leaves them out.)
+    spread = typed.lazy().group_by(run).agg(
+        *[pl.col(f).min().alias(f"_min_{f}") for f in RUN_FIELDS], *[pl.col(f).max().alias(f"_max_{f}") for f in RUN_FIELDS]
+    ).select(pl.any_horizontal([pl.col(f"_min_{f}") != pl.col(f"_max_{f}") for f in RUN_FIELDS]).any()).collect().item()
+    if not spread:
+        return no_errors()
     frame = typed.select("row", *run, *RUN_FIELDS).filter(
         pl.col("employer_fein").is_not_null() & pl.col("payroll_run_id").is_not_null()
     )

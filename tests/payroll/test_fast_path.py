@@ -19,10 +19,10 @@ import pytest
 from paygo.billing.money import MoneyError, parse_cents
 from paygo.payroll import cells as parse
 from paygo.payroll import rules
-from paygo.payroll.columns import ALL_COLUMNS, MONEY_COLUMNS
+from paygo.payroll.columns import ALL_COLUMNS, DATE_COLUMNS, MONEY_COLUMNS
 from paygo.payroll.csvfile import read_payroll_csv
 from paygo.payroll.policies import PolicyBook
-from paygo.payroll.validate import typed_rows
+from paygo.payroll.validate import cells_hold, typed_rows
 from schemas.payroll import PayrollCells, PayrollRows, _run, cell_rules_hold, validate_payroll_cells, validate_payroll_rows
 
 ROWS = 3000
@@ -139,6 +139,21 @@ def test_duplicate_keys_hash_path_equals_python_dict(cells):
     assert firsts.height < complete.height and repeats(firsts) == [] == expected_repeats(firsts)
 
 
+def test_duplicate_keys_given_the_typed_feins_equals_python_dict(cells):
+    typed = typed_rows(cells)
+    well_formed = pl.col("_fein").is_not_null()  # a whole typed column: the typed FEINs are hashed
+    complete = cells.with_columns(_fein=typed["employer_fein"]).drop_nulls(KEY_CELLS).filter(well_formed)
+    assert complete["employer_fein"].str.contains("-").any()  # dashed and plain FEINs meet
+    got = rules.duplicate_keys(complete.drop("_fein"), complete["_fein"]).sort("row")
+    expected = expected_repeats(complete)
+    assert expected and [(row, error.split(":")[0]) for row, error in got.select("row", "error").iter_rows()] == expected
+    # only the dash tells these two apart: the hash of the typed FEINs must see one key twice
+    pair = pl.concat([complete.head(1)] * 2).with_columns(
+        pl.Series("row", [1, 2]), pl.Series("employer_fein", ["123456789", "12-3456789"]), _fein=pl.lit("123456789"))
+    assert repeats(pair.drop("_fein")) == [(2, "repeats row 1")]
+    assert rules.duplicate_keys(pair.drop("_fein"), pair["_fein"])["row"].to_list() == [2]
+
+
 def test_rate_rows_equals_scalar_lookups(cells):
     book = PolicyBook.from_csv(POLICIES.encode())
     typed = typed_rows(cells)
@@ -168,3 +183,21 @@ def test_rate_rows_equals_scalar_lookups(cells):
             assert (got["net_rate"], got["carrier_id"], got["policy_year_start"]) == (
                 rate.net_rate, policy.carrier_id, book.policy_year_start(t["policy_number"], t["pay_date"]))
     assert rated and wrong == expected_wrong
+
+
+def test_cells_hold_read_off_the_typing_equals_the_cell_rules(cells):
+    expected = cells.select(cell_rules_hold(cells.columns)).to_series()
+    got = cells_hold(cells, typed_rows(cells))
+    assert 0 < expected.sum() < cells.height  # some rows hold and some do not
+    assert got.to_list() == expected.to_list()
+
+
+def test_dates_type_alike_per_distinct_text_and_per_cell(cells):
+    per_cell = cells.select([parse.date(pl.col(c)).alias(c) for c in DATE_COLUMNS])
+    few = cells.select(pl.col(c).n_unique() for c in DATE_COLUMNS).row(0)
+    assert max(few) * 4 <= cells.height  # parsed per distinct text
+    assert typed_rows(cells).select(DATE_COLUMNS).equals(per_cell)
+    assert per_cell.null_count().sum_horizontal().item() > 0  # bad dates type to null
+    many = cells.head(8)  # mostly distinct texts: parsed cell by cell
+    assert any(n * 4 > many.height for n in many.select(pl.col(c).n_unique() for c in DATE_COLUMNS).row(0))
+    assert typed_rows(many).select(DATE_COLUMNS).equals(per_cell.head(8))
