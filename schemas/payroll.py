@@ -316,6 +316,8 @@ def validate_payroll_cells(cells: pl.DataFrame, holds: pl.Series | None = None) 
 
 def _run_on_suspects(model: type[pa.DataFrameModel], df: pl.DataFrame, holds: pl.Series) -> CheckReport:
     """pandera on the rows where `holds` is not True (and the schema always); `index` maps back to `df`."""
+    if holds.all():  # the usual file: nothing to map back
+        return _run(model, df.head(0))
     positions = pl.int_range(pl.len(), dtype=pl.Int32).alias("_position")
     suspect = df.with_columns(positions).filter(~holds.fill_null(False))
     report = _run(model, suspect.drop("_position"))

@@ -225,12 +225,16 @@ def _first_row(rows: pl.DataFrame, bad: pl.Expr) -> tuple[int, object]:
 def check_amounts(rows: pl.DataFrame) -> None:
     """Refuse rows whose cents would make any later sum inexact: a missing, negative or huge
     amount, an overtime premium above overtime pay, or a file too large for 64-bit sums."""
+    bad_amount = {c: pl.col(c).is_null() | (pl.col(c) < 0) | (pl.col(c) > MAX_CENTS) for c in MONEY_COLUMNS}
+    bad_premium = ((pl.col("overtime_premium") < 0)
+                   | (pl.col("overtime_premium") > pl.col("overtime_pay") + pl.col("double_time_pay")))
+    counts = rows.select(*[flag.sum().alias(c) for c, flag in bad_amount.items()],
+                         bad_premium.sum().alias("_premium")).row(0, named=True)  # one pass for the usual file
     for column in MONEY_COLUMNS:
-        count, row = _first_row(rows, pl.col(column).is_null() | (pl.col(column) < 0) | (pl.col(column) > MAX_CENTS))
+        count, row = _first_row(rows, bad_amount[column]) if counts[column] else (0, None)
         if count:
             raise PricingError(f"{count} row(s) have a missing, negative or too large {column} (first: row {row})")
-    count, row = _first_row(rows, (pl.col("overtime_premium") < 0)
-                            | (pl.col("overtime_premium") > pl.col("overtime_pay") + pl.col("double_time_pay")))
+    count, row = _first_row(rows, bad_premium) if counts["_premium"] else (0, None)
     if count:
         raise PricingError(f"{count} row(s) have an overtime_premium above overtime_pay + double_time_pay "
                            f"or below zero (first: row {row})")
@@ -250,7 +254,10 @@ def capped_wages(rated_rows: pl.DataFrame, ytd: pl.DataFrame | None = None,
         "auditable_cents", "limited_cents", "cap", "cap_era", "cap_limit_cents").collect()
     rows = rated_rows.hstack(added.rechunk())
     prior = _checked_ytd(ytd)
-    worst = int(rows["limited_cents"].cast(pl.Int128).sum()) + int(prior["ytd_cents"].max() or 0)
+    limited, prior_max = rows["limited_cents"], int(prior["ytd_cents"].max() or 0)
+    # rows x largest row bounds the sum, which then needs no 128-bit pass (the usual file)
+    bound = rows.height * int(limited.max() or 0)
+    worst = bound + prior_max if bound + prior_max <= INT64_MAX else int(limited.cast(pl.Int128).sum()) + prior_max
     if worst > INT64_MAX:
         raise PricingError("the payroll in this file is too large to add up exactly in 64-bit cents")
     out, ytd_after = apply_annual_caps(rows, prior)

@@ -9,8 +9,10 @@ net_rate, carrier_id and policy_year_start from the `PolicyBook`.
 """
 
 import hashlib
+import operator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import reduce
 
 import polars as pl
 
@@ -125,15 +127,16 @@ def cells_hold(cells: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
     """
     typed_by_rule = [c for c in ALL_COLUMNS if any(
         c in columns for check, (columns, _) in CELL_RULES.items() if check not in UNTYPED_CELL_RULES)]
-    frame = pl.concat([cells, typed.select(pl.col(typed_by_rule).name.prefix("_typed_"))], how="horizontal")
-    col = pl.col
-    holds = [col("row") >= 1]
-    holds += [col(c).is_not_null() for c in required_text_columns()]
-    holds += [col(c).is_null() | col(f"_typed_{c}").is_not_null() for c in typed_by_rule]
-    for check in UNTYPED_CELL_RULES:
-        columns, rule = CELL_RULES[check]
-        holds += [col(c).is_null() | rule(col(c)) for c in columns]
-    return frame.select(pl.all_horizontal(holds).fill_null(False).alias("_cells_hold")).to_series()
+    text_rules = [(c, rule) for check in UNTYPED_CELL_RULES for columns, rule in [CELL_RULES[check]] for c in columns]
+    text = cells.select(pl.all_horizontal(
+        pl.col("row") >= 1,
+        *[pl.col(c).is_not_null() for c in required_text_columns()],
+        *[pl.col(c).is_null() | rule(pl.col(c)) for c, rule in text_rules],
+    ).fill_null(False)).to_series()
+    # The text-or-typed verdicts are bitmaps combined as series: one frame of the cells and the
+    # typed columns would be copied whole, as their columns are chunked differently.
+    verdicts = [cells[c].is_null() | typed[c].is_not_null() for c in typed_by_rule]
+    return reduce(operator.and_, verdicts, text).alias("_cells_hold")
 
 
 def _cell_errors(cells: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:

@@ -112,6 +112,9 @@ def test_sums_beyond_64_bits_are_refused_not_wrapped():
     rows = make_rows(*(dict(employee_id=f"E{i}") for i in range(9_300)), regular_pay=MAX_CENTS)
     with pytest.raises(PricingError, match="too large"):
         price_payroll(rows)
+    # rows x the largest row exceeds 2^63 - 1 here too, but the exact sum (one such row) fits
+    one_large = rows.with_columns(regular_pay=pl.when(pl.col("employee_id") == "E0").then(MAX_CENTS).otherwise(0))
+    assert price_payroll(one_large).lines["auditable_cents"].to_list() == [MAX_CENTS]
 
 
 def test_premium_beyond_64_bits_is_refused_not_wrapped():

@@ -54,3 +54,17 @@ def test_rows_dataframe_checks():
     assert sorted(report.failure_cases["check"].to_list()) == [
         "overtime_premium_within_overtime_pay", "period_in_order_and_at_most_31_days"]
     assert issubclass(PayrollRows, object)
+
+
+def test_rows_that_all_hold_still_have_their_schema_checked():
+    # every row holds, so pandera sees an empty frame and checks only columns and dtypes there
+    good = cells_frame()
+    holds = pl.Series([True, True])
+    assert validate_payroll_cells(good, holds=holds).passed
+    report = validate_payroll_cells(good.with_columns(pl.col("state").cast(pl.Categorical)), holds=holds)
+    assert report.failure_cases.select("column", "check").rows() == [("state", "dtype('String')")]
+    missing = validate_payroll_cells(good.drop("class_code"), holds=holds)
+    assert missing.failure_cases.select("failure_case", "check").rows() == [("class_code", "column_in_dataframe")]
+    typed = rows_frame()
+    wrong = validate_payroll_rows(typed.with_columns(pl.col("pay_date").cast(pl.String)), cells_hold=pl.Series([True]))
+    assert ("pay_date", "dtype('Date')") in wrong.failure_cases.select("column", "check").rows()
