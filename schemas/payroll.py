@@ -305,9 +305,10 @@ def validate_payroll_cells(cells: pl.DataFrame, holds: pl.Series | None = None) 
     One vectorised pass (`cell_rules_hold`) finds the rows that break some rule; pandera then
     validates only those rows (and always the frame's schema: columns and dtypes, on the empty
     frame when every row holds), and its failure `index` is mapped back to the position in
-    `cells`. `holds`, when given, is `cell_rules_hold` already evaluated on `cells` (the caller
-    computes it in the same pass as the typed rows). So the report equals pandera's report on
-    the whole frame, and a passing file costs one pass instead of one pass per check.
+    `cells`. `holds`, when given, equals `cell_rules_hold` on `cells` (paygo.payroll.validate
+    reads it off the typing, `cells_hold`). So the report equals pandera's report on the whole
+    frame, and a passing file costs one pass instead of one pass per check; on the empty frame
+    pandera checks only columns and dtypes (no data check can fail on no rows).
     """
     if holds is None:
         holds = cells.lazy().select(cell_rules_hold(cells.columns)).collect().to_series()

@@ -93,13 +93,15 @@ def _ragged_by_python(data: bytes, width: int) -> tuple[pl.DataFrame | None, str
 
 
 def _read_text(data: bytes, header: list[str], *, empty_is_null: bool, truncate_ragged: bool = False) -> pl.DataFrame:
-    """Every cell as text, RFC 4180 quoting, the header's names; raises polars' error on bad CSV."""
+    """Every cell as text, RFC 4180 quoting, the header's names; raises polars' error on bad CSV.
+
+    `empty_is_null`: an empty cell, unquoted or quoted `""`, reads null (else "")."""
     return pl.read_csv(
         data,
         has_header=True,
         new_columns=header,
         infer_schema=False,
-        empty_string_is_null=empty_is_null,
+        null_values=[""] if empty_is_null else None,
         quote_char='"',
         raise_if_empty=False,
         truncate_ragged_lines=truncate_ragged,
@@ -125,23 +127,18 @@ def _short_records(data: bytes, width: int, rows: list[int]) -> pl.DataFrame | N
 
 def _read_untrimmed(data: bytes, header: list[str]) -> RawPayroll | None:
     """The usual machine-written file (no space or tab anywhere, every record as wide as the
-    header), read in one pass with unquoted empty cells as null; None when that cannot be told
-    apart, and the caller takes the general path. An unquoted empty cell and a field missing from
-    a short record both read null here (a quoted `""` reads ""), so a file with a record whose last
-    cell reads null (or one polars refuses) goes to the general path, which tells them apart.
-    Otherwise no record is short; `""` cells become null, and then a record is blank exactly when
-    every cell is null. No cell needs trimming."""
+    header), read in one pass with empty cells (unquoted or `""`) as null; None when that cannot
+    be told apart, and the caller takes the general path. An empty cell and a field missing from
+    a short record both read null here, so a file with a record whose last cell reads null (or one
+    polars refuses) goes to the general path, which tells them apart. Otherwise no record is
+    short, and a record is blank exactly when every cell is null. No cell needs trimming."""
     try:
         frame = _read_text(data, header, empty_is_null=True)
     except pl.exceptions.PolarsError:
         return None
     if frame[header[-1]].null_count():
         return None
-    quoted_empty = b'""' in data  # one memmem scan: without it no cell reads ""
-    cells = frame.select(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"),
-        *[pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) if quoted_empty else pl.col(c) for c in header],
-    )
+    cells = frame.select(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("row"), *header)
     kept = cells.select(pl.any_horizontal([pl.col(c).is_not_null() for c in header])).to_series()
     if not kept.all():
         cells = cells.filter(kept)

@@ -94,6 +94,7 @@ UNTRIMMED_BODIES = [
     ("1,2,3,4,5,6,7,8,9,10\n,,,,,,,,,\n", [1], []),  # row 2 blank: skipped, keeps its number
     ('"","",,,,,,,,""\n1,2,3,4,5,6,7,8,9,10\n', [2], []),  # quoted empties are empty: row 1 blank
     ('1,2,3,4,5,6,7,8,9,""\n', [1], []),  # quoted empty last cell: not short
+    ('"",2,"",4,,6,7,8,9,10\n"","","","","","","","","",10\n', [1, 2], []),  # quoted empties read null in one pass
     ("1,2,3,4,5,6,7,8,9,\r\n", [1], []),  # unquoted empty last cell: not short either
     ("1,2,3,4,5,6,7,8,9,10,11\n", [], [1]),  # a long record: the general path finds it
 ]
