@@ -1,7 +1,5 @@
 """Settlement assets: debits with no return after the window settle; carriers get settled money only."""
 
-from datetime import date, timedelta
-
 import dagster as dg
 
 from paygo.ach.monitoring import return_rates
@@ -10,7 +8,7 @@ from paygo.billing.money import format_cents
 from paygo.late_payroll import late_employers, load_cadences
 from paygo.ledger.repo import balances
 from paygo.notifications.delivery import deliver_notifications
-from paygo.statements import write_carrier_statement
+from paygo.statements import carrier_ids, previous_month, write_carrier_statement
 from pipelines.resources import Notifier, PaygoClock, PaygoDatabase, PaygoHome
 
 
@@ -87,16 +85,11 @@ def notifications_sent(context: dg.AssetExecutionContext, database: PaygoDatabas
 @dg.asset(group_name="settlement", deps=[ach_settlements])
 def carrier_statements(context: dg.AssetExecutionContext, database: PaygoDatabase, home: PaygoHome, clock: PaygoClock):
     """Last month's statement per carrier: settled premium, fees by billing model, clawbacks, net (PDF, CSV)."""
-    first_of_this_month = clock.today().replace(day=1)
-    month = (first_of_this_month - timedelta(days=1)).replace(day=1)
+    month = previous_month(clock.today())
     written = []
     with database.session() as session:
-        from sqlalchemy import select
-
-        from paygo.db.models import Carrier
-
-        for carrier_id in session.scalars(select(Carrier.id).order_by(Carrier.id)):
-            pdf, csv = write_carrier_statement(session, carrier_id, month, home.folder(), issue_date=clock.today())
+        for carrier_id in carrier_ids(session):
+            pdf, _, _ = write_carrier_statement(session, carrier_id, month, home.folder(), issue_date=clock.today())
             written.append(str(pdf))
     return dg.MaterializeResult(metadata={"month": f"{month:%Y-%m}", "statements": dg.MetadataValue.json(written)})
 

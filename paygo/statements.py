@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,6 +40,16 @@ def month_bounds(month: date) -> tuple[date, date]:
     first = month.replace(day=1)
     nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return first, nxt
+
+
+def previous_month(today: date) -> date:
+    """The first day of the month before `today`'s: 2025-03-15 -> 2025-02-01."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def carrier_ids(session: Session) -> list[str]:
+    """Every carrier, in id order."""
+    return list(session.scalars(select(Carrier.id).order_by(Carrier.id)))
 
 
 def parse_month(text: str) -> date:
@@ -186,8 +196,8 @@ def _fee_text(model: BillingModel, count: int, cents: int) -> str:
 
 
 def write_carrier_statement(session: Session, carrier_id: str, month: date, home: Path, *,
-                            issue_date: date | None = None) -> tuple[Path, Path]:
-    """Write `<home>/statements/<carrier>-<YYYY-MM>.pdf` and `.csv`; returns both paths."""
+                            issue_date: date | None = None) -> tuple[Path, Path, CarrierStatement]:
+    """Write `<home>/statements/<carrier>-<YYYY-MM>.pdf` and `.csv`; returns both paths and the statement."""
     post_flat_fees(session, carrier_id, month)
     session.commit()
     statement = build_carrier_statement(session, carrier_id, month, issue_date=issue_date)
@@ -197,4 +207,4 @@ def write_carrier_statement(session: Session, carrier_id: str, month: date, home
     pdf, csv_path = folder / f"{stem}.pdf", folder / f"{stem}.csv"
     pdf.write_bytes(render_statement_pdf(statement))
     csv_path.write_text(statement_csv(statement))
-    return pdf, csv_path
+    return pdf, csv_path, statement

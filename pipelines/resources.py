@@ -3,9 +3,7 @@
 one `PaygoDatabase(url)` for SQLite and PostgreSQL). Methods do I/O and return domain values."""
 
 import hashlib
-import os
 import posixpath
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass

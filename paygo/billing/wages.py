@@ -204,8 +204,8 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
     )
     out = rows.with_columns(
         capped_cents=rows["limited_cents"].clone().scatter(capped["_i"], capped["capped_cents"]))
-    # A group's year to date after these rows: the end of its last era (eras of a group are
-    # contiguous and share its keys, so the rows before each group's first era end the groups).
+    # A group's year to date after these rows is the end of its last era: eras of a group are
+    # contiguous, so its last era is the one followed by another group's first era (or none).
     touched = eras.filter(pl.col("_kfirst").shift(-1, fill_value=True)).select(*keys, ytd_cents=pl.col("_end"))
     untouched = ytd.join(touched, on=keys, how="anti", nulls_equal=True)
     if untouched.height == 0 and touched.select(pl.any_horizontal(pl.col(keys).is_null().any())).item() is False:
@@ -217,9 +217,9 @@ def apply_annual_caps(rows: pl.DataFrame, ytd: pl.DataFrame | None = None) -> tu
     return out, ytd_after
 
 
-def _first_row(rows: pl.DataFrame, bad: pl.Expr) -> tuple[int, object]:
+def _first_row(rows: pl.DataFrame, bad: pl.Expr) -> object:
     hits = rows.filter(bad)
-    return hits.height, (hits["row"][0] if "row" in hits.columns and hits.height else "?")
+    return hits["row"][0] if "row" in hits.columns and hits.height else "?"
 
 
 def check_amounts(rows: pl.DataFrame) -> None:
@@ -229,15 +229,14 @@ def check_amounts(rows: pl.DataFrame) -> None:
     bad_premium = ((pl.col("overtime_premium") < 0)
                    | (pl.col("overtime_premium") > pl.col("overtime_pay") + pl.col("double_time_pay")))
     counts = rows.select(*[flag.sum().alias(c) for c, flag in bad_amount.items()],
-                         bad_premium.sum().alias("_premium")).row(0, named=True)  # one pass for the usual file
+                         bad_premium.sum().alias("_premium")).row(0, named=True)  # one pass over all checks
     for column in MONEY_COLUMNS:
-        count, row = _first_row(rows, bad_amount[column]) if counts[column] else (0, None)
-        if count:
-            raise PricingError(f"{count} row(s) have a missing, negative or too large {column} (first: row {row})")
-    count, row = _first_row(rows, bad_premium) if counts["_premium"] else (0, None)
-    if count:
-        raise PricingError(f"{count} row(s) have an overtime_premium above overtime_pay + double_time_pay "
-                           f"or below zero (first: row {row})")
+        if counts[column]:
+            raise PricingError(f"{counts[column]} row(s) have a missing, negative or too large {column} "
+                               f"(first: row {_first_row(rows, bad_amount[column])})")
+    if counts["_premium"]:
+        raise PricingError(f"{counts['_premium']} row(s) have an overtime_premium above overtime_pay + "
+                           f"double_time_pay or below zero (first: row {_first_row(rows, bad_premium)})")
 
 
 def capped_wages(rated_rows: pl.DataFrame, ytd: pl.DataFrame | None = None,

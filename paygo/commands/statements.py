@@ -14,25 +14,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from paygo.billing.money import format_cents
     from paygo.commands.common import UsageError, database
-    from paygo.db.models import Carrier
-    from paygo.statements import build_carrier_statement, parse_month, write_carrier_statement
+    from paygo.statements import carrier_ids, parse_month, write_carrier_statement
 
     try:
         month = parse_month(args.month)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     with database() as (settings, session):
-        carriers = [args.carrier] if args.carrier else list(session.scalars(select(Carrier.id).order_by(Carrier.id)))
-        for cid in carriers:
+        for cid in [args.carrier] if args.carrier else carrier_ids(session):
             try:
-                pdf, csv_path = write_carrier_statement(session, cid, month, settings.home)
+                pdf, csv_path, st = write_carrier_statement(session, cid, month, settings.home)
             except KeyError as exc:
                 raise UsageError(exc.args[0]) from exc
-            st = build_carrier_statement(session, cid, month)
             print(f"{cid} {month:%Y-%m}: settled ${format_cents(st.settled_premium_cents)}, fees "
                   f"${format_cents(st.carrier_fees_cents)}, clawbacks ${format_cents(st.clawbacks_cents)}, "
                   f"net ${format_cents(st.net_cents)} -> {pdf}, {csv_path}")

@@ -153,10 +153,10 @@ def run_field_conflicts(typed: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFram
     # smallest and largest value being equal proves in one group_by, cheaper than the windows
     # below. (Rows without a key group together here: a spread among them only costs the exact
     # path, which leaves them out.)
-    spread = typed.lazy().group_by(run).agg(
-        *[pl.col(f).min().alias(f"_min_{f}") for f in RUN_FIELDS], *[pl.col(f).max().alias(f"_max_{f}") for f in RUN_FIELDS]
-    ).select(pl.any_horizontal([pl.col(f"_min_{f}") != pl.col(f"_max_{f}") for f in RUN_FIELDS]).any()).collect().item()
-    if not spread:
+    extremes = [pl.col(f).min().alias(f"_min_{f}") for f in RUN_FIELDS]
+    extremes += [pl.col(f).max().alias(f"_max_{f}") for f in RUN_FIELDS]
+    spread = pl.any_horizontal([pl.col(f"_min_{f}") != pl.col(f"_max_{f}") for f in RUN_FIELDS]).any()
+    if not typed.lazy().group_by(run).agg(extremes).select(spread).collect().item():
         return no_errors()
     frame = typed.select("row", *run, *RUN_FIELDS).filter(
         pl.col("employer_fein").is_not_null() & pl.col("payroll_run_id").is_not_null()

@@ -76,18 +76,22 @@ def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
     million cells cost about 3x the distinct count and the mapping. A file of mostly distinct
     dates is parsed cell by cell. Either way each cell gets `typed_exprs`' value.
     """
-    exprs = typed_exprs()
     distinct = cells.lazy().select(pl.col(c).unique().implode() for c in DATE_COLUMNS).collect()
+    dates = {}
     for c in DATE_COLUMNS:
         texts = distinct[c][0]
         if len(texts) * 4 <= cells.height:
-            dates = pl.DataFrame({c: texts}).select(parse.date(pl.col(c))).to_series()
-            exprs[TYPED_COLUMNS.index(c)] = pl.col(c).replace_strict(texts, dates, default=None, return_dtype=pl.Date)
-    return cells.lazy().select(exprs).collect()
+            parsed = pl.DataFrame({c: texts}).select(parse.date(pl.col(c))).to_series()
+            dates[c] = pl.col(c).replace_strict(texts, parsed, default=None, return_dtype=pl.Date)
+    return cells.lazy().select(typed_exprs(dates)).collect()
 
 
-def typed_exprs() -> list[pl.Expr]:
-    """The expressions of `typed_rows`: each accepts exactly the text its column's cell rules accept."""
+def typed_exprs(dates: dict[str, pl.Expr] | None = None) -> list[pl.Expr]:
+    """The expressions of `typed_rows`: each accepts exactly the text its column's cell rules accept.
+
+    `dates` may give a date column's expression instead of `cells.date` of the column (the same
+    values, computed another way)."""
+    dates = dates or {}
     col = pl.col
     officer = col("is_officer").str.to_lowercase()
     valid_states = sorted(USPS_STATES - MONOPOLISTIC_STATES)
@@ -98,7 +102,7 @@ def typed_exprs() -> list[pl.Expr]:
         "payroll_run_id",
         pl.when(col("run_type").is_null()).then(pl.lit("regular"))
         .when(col("run_type").is_in(RUN_TYPES)).then(col("run_type")).alias("run_type"),
-        *[parse.date(col(c)).alias(c) for c in DATE_COLUMNS],
+        *[dates.get(c, parse.date(col(c))).alias(c) for c in DATE_COLUMNS],
         "employee_id",
         pl.when(officer.is_null()).then(False)
         .when(officer.is_in(OFFICER_TRUE)).then(True)
@@ -127,7 +131,7 @@ def cells_hold(cells: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
     """
     typed_by_rule = [c for c in ALL_COLUMNS if any(
         c in columns for check, (columns, _) in CELL_RULES.items() if check not in UNTYPED_CELL_RULES)]
-    text_rules = [(c, rule) for check in UNTYPED_CELL_RULES for columns, rule in [CELL_RULES[check]] for c in columns]
+    text_rules = [(c, CELL_RULES[check][1]) for check in UNTYPED_CELL_RULES for c in CELL_RULES[check][0]]
     text = cells.select(pl.all_horizontal(
         pl.col("row") >= 1,
         *[pl.col(c).is_not_null() for c in required_text_columns()],

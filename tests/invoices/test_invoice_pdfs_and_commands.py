@@ -84,13 +84,18 @@ def test_report_buckets_and_excludes_void(session, tmp_path):
     assert report_rows(session, "period") == [("2025-03", 300_598, 0, 0, 300_598, 3)]  # 3803 + 296295 + 500
 
 
-def test_commands_ingest_list_report(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def cli_database(tmp_path, monkeypatch):
+    """A migrated SQLite database with the reference folder loaded, as the `paygo` commands see it."""
     db = tmp_path / "cli.db"
     upgrade(f"sqlite:///{db}")
     monkeypatch.setenv("PAYGO_DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("PAYGO_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PAYGO_ACCOUNT_KEY", Fernet.generate_key().decode())
     assert main(["load-reference", str(REFERENCE)]) == 0
+
+
+def test_commands_ingest_list_report(cli_database, tmp_path, capsys):
     payroll = str(FIXTURES / "acme_2025-03-14.csv")
     assert main(["ingest", payroll, "--company", "acme-payroll"]) == 0
     out = capsys.readouterr().out
@@ -110,13 +115,7 @@ def test_commands_ingest_list_report(tmp_path, monkeypatch, capsys):
     assert lines[1] == "741234561,500,0,0,500,1"  # FEINs in code-point order: 741..., 880..., 946...
 
 
-def test_command_remit_bills_issues_once_after_month_end(tmp_path, monkeypatch, capsys):
-    db = tmp_path / "cli.db"
-    upgrade(f"sqlite:///{db}")
-    monkeypatch.setenv("PAYGO_DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("PAYGO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("PAYGO_ACCOUNT_KEY", Fernet.generate_key().decode())
-    assert main(["load-reference", str(REFERENCE)]) == 0
+def test_command_remit_bills_issues_once_after_month_end(cli_database, tmp_path, capsys):
     assert main(["ingest", str(FIXTURES / "acme_2025-03-14.csv"), "--company", "acme-payroll"]) == 0
     capsys.readouterr()
     assert main(["remit-bills", "--date", "2025-03-31"]) == 0  # March not ended

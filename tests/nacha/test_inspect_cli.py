@@ -4,7 +4,6 @@ corrected data), exit 0 valid / 1 errors / 2 usage, .gz input, and the stub sub-
 import gzip
 import json
 
-import pytest
 
 from nacha_factories import FIXTURES
 from paygo.cli import main

@@ -146,7 +146,8 @@ def test_duplicate_keys_given_the_typed_feins_equals_python_dict(cells):
     assert complete["employer_fein"].str.contains("-").any()  # dashed and plain FEINs meet
     got = rules.duplicate_keys(complete.drop("_fein"), complete["_fein"]).sort("row")
     expected = expected_repeats(complete)
-    assert expected and [(row, error.split(":")[0]) for row, error in got.select("row", "error").iter_rows()] == expected
+    assert expected and [(row, error.split(":")[0]) for row, error in got.select("row", "error").iter_rows()] == \
+        expected
     # only the dash tells these two apart: the hash of the typed FEINs must see one key twice
     pair = pl.concat([complete.head(1)] * 2).with_columns(
         pl.Series("row", [1, 2]), pl.Series("employer_fein", ["123456789", "12-3456789"]), _fein=pl.lit("123456789"))

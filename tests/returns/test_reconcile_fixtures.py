@@ -5,7 +5,6 @@ entries created to match them, on SQLite and PostgreSQL: each item matches exact
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from paygo.ach.reconcile import reconcile_return_file

@@ -35,7 +35,9 @@ def test_statement_by_model_and_clawback_month(db_session, tmp_path):
     april = build_carrier_statement(s, "granite", date(2025, 4, 1), issue_date=date(2025, 5, 1))
     assert (april.settled_premium_cents, april.clawbacks_cents, april.net_cents) == (0, 9500, -9500)
     assert -repo.balance(s, "carrier_wallet:granite") == march.net_cents + april.net_cents  # 4579 - 9500
-    pdf, csv_path = write_carrier_statement(s, "granite", date(2025, 3, 1), tmp_path, issue_date=date(2025, 4, 1))
+    pdf, csv_path, written = write_carrier_statement(s, "granite", date(2025, 3, 1), tmp_path,
+                                                     issue_date=date(2025, 4, 1))
+    assert written == march
     assert pdf.read_bytes().startswith(b"%PDF") and "total,Granite Mutual,2025-03" in csv_path.read_text()
 
 
@@ -59,7 +61,7 @@ def test_flat_monthly_fee_is_charged_once_per_month_while_a_policy_is_in_force(d
     from paygo.statements import post_flat_fees
 
     s = db_session
-    w = make_world(s, fee_type="flat", fee_rate=None, fee_amount_cents=40000)  # $400.00 a month
+    make_world(s, fee_type="flat", fee_rate=None, fee_amount_cents=40000)  # $400.00 a month
     # the policy runs 2025-01-01 .. 2026-01-01: March is covered, 2026-02 is not
     assert post_flat_fees(s, "granite", date(2025, 3, 15)) == ["flat:granite:2025-03"]
     assert post_flat_fees(s, "granite", date(2025, 3, 1)) == ["flat:granite:2025-03"]  # same key: posted once
@@ -69,3 +71,10 @@ def test_flat_monthly_fee_is_charged_once_per_month_while_a_policy_is_in_force(d
     march = build_carrier_statement(s, "granite", date(2025, 3, 1), issue_date=date(2025, 4, 1))
     assert {f.model.value: f.amount_cents for f in march.fees} == {"flat": 40000}
     assert march.net_cents == -40000  # nothing settled yet: the carrier owes the fee
+
+
+def test_previous_month_crosses_the_year():
+    from paygo.statements import previous_month
+
+    assert previous_month(date(2025, 3, 15)) == date(2025, 2, 1)
+    assert previous_month(date(2025, 1, 1)) == date(2024, 12, 1)
