@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,7 +35,6 @@ from paygo.billing import fees
 from paygo.billing.invoice import (
     PricedLine,
     adjustment_drafts,
-    correction_action,
     cumulative_bill_cents,
     due_date,
     exact_premium,
@@ -48,6 +47,7 @@ from paygo.invoicing import repo as invoices
 from paygo.payroll.policies import PolicyBook, anniversary
 from paygo.payroll.validate import PayrollError, validate_payroll_file
 from paygo.reference import policy_book
+from paygo.states import correction_action
 
 STEPS = ("raw_file", "file_record", "runs", "premium_lines", "ytd_wages", "invoices", "notifications", "commit")
 RUN_KEY = ("employer_fein", "payroll_run_id")
@@ -196,13 +196,17 @@ def _rejected(session: Session, *, sha: str, company_id: str, original_name: str
 
 
 def ingest_payroll_file(session: Session, data: bytes, *, company_id: str, original_name: str, home: Path,
-                        received_at: datetime, by: str = "paygo ingest", fail_at: str | None = None) -> IngestResult:
+                        received_at: datetime, business_date: date | None = None, by: str = "paygo ingest",
+                        fail_at: str | None = None) -> IngestResult:
     """Validate, price and invoice one payroll file in one transaction, which this function commits
-    (or rolls back on any error). `fail_at` (tests only) raises InjectedFailure after that step."""
+    (or rolls back on any error). Invoices are issued on `business_date` (default: the day of
+    `received_at`, the audit timestamp) and due from it. `fail_at` (tests only) raises
+    InjectedFailure after that step."""
     sha = hashlib.sha256(data).hexdigest()
+    on = business_date or received_at.date()
     try:
         result = _ingest(session, data, sha, company_id=company_id, original_name=original_name, home=Path(home),
-                         received_at=received_at, by=by, fail_at=fail_at)
+                         received_at=received_at, on=on, by=by, fail_at=fail_at)
     except IntegrityError:
         session.rollback()  # a concurrent ingest of the same bytes committed first
         if session.scalar(select(m.PayrollFile.status).where(m.PayrollFile.sha256 == sha)) is not None:
@@ -221,7 +225,7 @@ def _duplicate(session: Session, sha: str) -> IngestResult:
 
 
 def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, original_name: str, home: Path,
-            received_at: datetime, by: str, fail_at: str | None) -> IngestResult:
+            received_at: datetime, on: date, by: str, fail_at: str | None) -> IngestResult:
     if _already_processed(session, sha):
         return _duplicate(session, sha)
     if session.get(m.PayrollCompany, company_id) is None:
@@ -302,7 +306,7 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
     session.flush()
     _check(fail_at, "ytd_wages")
 
-    billing = _Billing(session, book, received_at, by)
+    billing = _Billing(session, book, received_at, on, by)
     for fein, run_id, version, old, _content in sorted(plan.new_runs, key=lambda p: (runs[(p[0], p[1])].pay_date, p[1])):
         run = runs[(fein, run_id)]
         numbers = {k[2] for k in by_invoice if k[:2] == (fein, run_id)}
@@ -331,8 +335,8 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
 class _Billing:
     """Invoices for the new run versions of one file (inside the ingest transaction)."""
 
-    def __init__(self, session: Session, book: PolicyBook, at: datetime, by: str) -> None:
-        self.session, self.book, self.at, self.by = session, book, at, by
+    def __init__(self, session: Session, book: PolicyBook, at: datetime, on: date, by: str) -> None:
+        self.session, self.book, self.at, self.on, self.by = session, book, at, on, by
         self.created: list[str] = []
         self.voided: list[str] = []
         self.billed_cents = 0
@@ -346,15 +350,15 @@ class _Billing:
         parties = invoices.InvoiceParties(employer.fein, policy.carrier_id, policy.number)
         amounts = self._cumulative(policy, run, lines) if policy.cumulative_rounding and not correction else None
         drafts = premium_drafts(lines, amounts) + (fee_draft(fees.cycle_fee_cents(model)) if lines else [])
-        due = due_date(method, run.pay_date, self.at.date())
+        due = due_date(method, run.pay_date, self.on)
         earlier = invoices.live_invoice(s, policy.id, employer.id, run.payroll_run_id) if correction else None
         why = f"payroll run {run.payroll_run_id} version {run.version}"
         if earlier is None:
             if lines:
                 self._issue("invoice", policy, run, drafts, method, due, why, parties, model, ids)
             return
-        if correction_action(earlier.status) == "void_and_reissue":
-            invoices.void(s, earlier, at=self.at, by=self.by, why=f"corrected by {why}")
+        if correction_action(earlier.status, on_remit_bill=earlier.remit_bill_id is not None) == "void_and_reissue":
+            invoices.void(s, earlier, on=self.on, at=self.at, by=self.by, why=f"corrected by {why}")
             self.voided.append(earlier.number)
             new = None
             if lines:
@@ -374,8 +378,9 @@ class _Billing:
 
     def _issue(self, kind, policy, run, drafts, method, due, why, parties, model, ids, **links) -> m.Invoice:
         inv = invoices.issue(self.session, kind=kind, policy=policy, run=run, drafts=drafts, method=method, due=due,
-                             at=self.at, by=self.by, why=why, parties=parties, premium_line_ids=ids, **links)
-        invoices.charge_setup_fee(self.session, policy, model, self.at)
+                             on=self.on, at=self.at, by=self.by, why=why, parties=parties, premium_line_ids=ids,
+                             **links)
+        invoices.charge_setup_fee(self.session, policy, model, self.on)
         self.created.append(inv.number)
         self.billed_cents += inv.total_cents
         return inv

@@ -33,6 +33,7 @@ from paygo.documents import (
     render_statement_pdf,
     statement_csv,
 )
+from paygo.billing.fees import setup_fee_policy
 from paygo.billing.money import format_cents
 
 
@@ -147,12 +148,19 @@ def build_carrier_statement(session: Session, carrier_id: str, month: date, *,
             counts[BillingModel.CYCLE_BASED] += e.get("fees_unsettled", 0) > 0
         elif t["kind"] == "clawback":
             per_invoice[parts[2 if parts[0] == "reverse" else 1]].clawbacks += e.get(wallet, 0)
+        elif t["kind"] == "refund_payable":  # a credit refunded: settled premium and its fee given back
+            p = e.get(premium_acct, 0)
+            back = e.get("platform_fees", 0)
+            per_invoice[parts[1]].settled += p
+            per_invoice[parts[1]].fees -= back
+            fees[BillingModel.PERCENTAGE] -= back
         elif t["kind"] == "carrier_fee":
-            model = BillingModel.SETUP if len(parts) > 1 and parts[1] == "setup" else BillingModel.FLAT
+            setup_policy = setup_fee_policy(t["key"])
+            model = BillingModel.SETUP if setup_policy is not None else BillingModel.FLAT
             fees[model] += e.get(wallet, 0)
             counts[model] += 1
-            if model is BillingModel.SETUP and len(parts) > 2:
-                setup_by_policy[parts[2]] += e.get(wallet, 0)
+            if setup_policy is not None:
+                setup_by_policy[setup_policy] += e.get(wallet, 0)
     rows: dict[str, list] = {}
     if per_invoice or setup_by_policy:
         info = session.execute(

@@ -6,10 +6,10 @@ invoice whose debit date is on or before the next banking day becomes one CCD en
 each in its own batch). The order is what makes it exactly once:
   1. under a lock row (`counters.ach_originate_lock`), build the file, write it mode 0600 under
      PAYGO_HOME/ach/outgoing/, and commit the file (`built`) with its entries (`in_flight`; the
-     partial UNIQUE index allows one in flight per invoice);
+     partial UNIQUE index allows one in flight per invoice) and their invoices `in_flight` (event
+     `recorded`: money in a file is in flight, uploaded or not, so nothing voids it any more);
   2. upload (temp name, rename, read back) and compare the sha256 read back with the recorded one;
-  3. mark it `uploaded`, then, in one transaction, `confirmed` with each invoice `in_flight`, a
-     history row and the ledger `debit_sent:<inv>:<presentment>` (a refund credit:
+  3. mark it `uploaded`, then, in one transaction, `confirmed` with the ledger `debit_sent:<inv>:<presentment>` (a refund credit:
      `refund_sent:<inv>:<presentment>`, docs/ledger.md).
 A re-run first finishes any `built`/`uploaded` file (same bytes, same name) before building
 anything new, so a crash anywhere yields the same file again or nothing, never a second entry.
@@ -44,8 +44,9 @@ from paygo.db.models import (
     Employer,
     ExceptionItem,
     Invoice,
-    InvoiceStatusChange,
 )
+from paygo.invoicing.status import record
+from paygo.states import entry_transition
 from paygo.ledger import posting, repo
 from paygo.nacha import codes
 from paygo.nacha.build import BatchSpec, EntrySpec, FileSpec, build_file
@@ -165,12 +166,6 @@ def _hold_once(session: Session, invoice: Invoice, reason: str) -> None:
         session.add(ExceptionItem(kind="ach_over_limit", subject=subject, detail=f"{invoice.number}: {reason}"))
 
 
-def _set_status(session: Session, invoice: Invoice, to: str, reason: str) -> None:
-    session.add(InvoiceStatusChange(invoice_id=invoice.id, from_status=invoice.status, to_status=to,
-                                    changed_by=ACTOR, reason=reason))
-    invoice.status = to
-
-
 def _draft(session: Session, today: date, settings: BankSettings, cipher: AccountCipher) -> _Draft:
     draft = _Draft()
     horizon = next_banking_day(today)
@@ -183,7 +178,7 @@ def _draft(session: Session, today: date, settings: BankSettings, cipher: Accoun
     ).all()
     for invoice, employer in rows:
         if invoice.total_cents == 0:
-            _set_status(session, invoice, "paid", "zero amount: nothing to debit")
+            record(session, invoice, "nothing_due", on=today, by=ACTOR, why="zero amount: nothing to debit")
             draft.zero.append(invoice.number)
             continue
         if invoice.status != "scheduled":
@@ -278,7 +273,10 @@ def _build(session: Session, draft: _Draft, today: date, now: datetime, settings
                              amount_cents=spec_.amount_cents, transaction_code=spec_.transaction_code,
                              effective_date=effective, routing=spec_.routing_number,
                              account_last4=employer.bank_account_last4, bank_details_version=employer.bank_details_version,
-                             status="in_flight"))
+                             status=entry_transition(None, "recorded")))
+        # In a file is in flight, uploaded or not: a correction now adjusts instead of voiding.
+        record(session, invoice, "recorded", on=today, by=ACTOR,
+               why=f"{name} trace {trace}, presentment {presentment}: recorded before upload")
     session.flush()
     return row
 
@@ -322,9 +320,9 @@ def _finish(session: Session, file_id: int, bank: Bank, today: date, fail_at) ->
             .join(Employer, Employer.id == Invoice.employer_id).where(AchEntry.ach_file_id == file_id)
         ).all()
         for entry, invoice, employer in rows:
-            if invoice.status == "scheduled":
-                _set_status(session, invoice, "in_flight",
-                            f"{path.name} trace {entry.trace_number}, presentment {entry.presentment} confirmed by the bank")
+            if invoice.status == "scheduled":  # a file recorded by a version that moved invoices on upload
+                record(session, invoice, "recorded", on=today, by=ACTOR,
+                       why=f"{path.name} trace {entry.trace_number}, presentment {entry.presentment} confirmed")
             if codes.is_debit(entry.transaction_code):
                 repo.post(session, posting.debit_sent(invoice.number, entry.presentment, employer.fein,
                                                       entry.amount_cents, today))

@@ -3,7 +3,9 @@
 Rule (NACHA CCD practice and our bank agreement; config `pre_debit_notice_banking_days`, default 2):
 the employer is told the amount, the date and the last four digits of the account before we debit;
 the debit date is the first banking day (paygo.calendar) at least N banking days after the notice.
-The invoice goes `issued -> scheduled` and records the debit it announced in `invoices.debit_date`,
+A credit (a downward correction) is first decided (paygo.invoicing.credits): refunded from settled
+money (then noticed like a debit), netted against money never collected, or left waiting.
+The invoice goes `issued -> scheduled` (event `noticed`) and records the debit it announced in `invoices.debit_date`,
 `debit_presentment` and `debit_bank_details_version` (origination reads those columns; the history
 row's reason says the same for people and is never parsed). A re-presentment the returns side put
 back to `scheduled` (columns cleared) gets its own notice and a `scheduled -> scheduled` row. One
@@ -24,7 +26,13 @@ from paygo.billing.money import format_cents
 from paygo.calendar import add_banking_days, is_banking_day, next_banking_day
 from paygo.config import BankSettings
 from paygo.db.crypto import mask
-from paygo.db.models import AchEntry, Employer, Invoice, InvoiceStatusChange, Notification
+from paygo.ach.settle import billing_fee_lookup, carrier_fee_cents
+from paygo.db.models import AchEntry, Employer, ExceptionItem, Invoice, Notification, Policy
+from paygo.invoicing import credits
+from paygo.invoicing.status import record
+from paygo.ledger import posting, repo
+from paygo.nacha import codes
+from paygo.states import OPEN
 
 ACTOR = "paygo.ach.schedule"
 
@@ -58,18 +66,63 @@ def notice_text(invoice: Invoice, employer: Employer, when: date) -> tuple[str, 
     return subject, body
 
 
+def run_money(session: Session, employer_id: int, payroll_run_id: str) -> credits.RunMoney:
+    """What one run billed, collected and committed to refunds (paygo.invoicing.credits)."""
+    rows = session.execute(select(Invoice.id, Invoice.total_cents, Invoice.status).where(
+        Invoice.employer_id == employer_id, Invoice.payroll_run_id == payroll_run_id)).all()
+    ids = [r.id for r in rows]
+    collected = session.scalar(select(func.coalesce(func.sum(AchEntry.amount_cents), 0)).where(
+        AchEntry.invoice_id.in_(ids), AchEntry.status == "settled",
+        AchEntry.transaction_code.in_((codes.CHECKING_DEBIT, codes.SAVINGS_DEBIT)))) if ids else 0
+    return credits.RunMoney(
+        billed_cents=sum(r.total_cents for r in rows if r.status != "void"),
+        collected_cents=int(collected),
+        refunds_committed_cents=sum(-r.total_cents for r in rows
+                                    if r.total_cents < 0 and r.status in ("scheduled", "in_flight", "paid", "failed")),
+        positive_open=any(r.total_cents > 0 and r.status in OPEN for r in rows))
+
+
+def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today: date) -> str:
+    """Refund a waiting credit from settled money, net it against money never collected, or wait."""
+    if repo.is_posted(session, f"refund_payable:{invoice.number}"):
+        return credits.REFUND  # decided by an earlier run; the notice waits for valid bank details
+    run = run_money(session, invoice.employer_id, invoice.payroll_run_id)
+    verdict, excess = credits.decide(run, -invoice.total_cents)
+    if verdict == credits.REFUND:
+        policy = session.get(Policy, invoice.policy_id)
+        per_policy, per_carrier = billing_fee_lookup(session)
+        setting = per_policy.get(policy.id) or per_carrier.get(policy.carrier_id)
+        fee_back = carrier_fee_cents(setting, -invoice.premium_cents)
+        repo.post(session, posting.refund_payable(invoice.number, employer.fein, policy.carrier_id,
+                                                  -invoice.total_cents, fee_back, today))
+    elif verdict == credits.NET:
+        record(session, invoice, "netted", on=today, by=ACTOR,
+               why=f"credit of {format_cents(-invoice.total_cents)} netted: the run's debits did not collect it "
+                   f"(collected {format_cents(run.collected_cents)}, billed {format_cents(run.billed_cents)})")
+        if excess > 0:
+            session.add(ExceptionItem(kind="refund_by_hand", subject=f"invoices:{invoice.id}", detail=(
+                f"{invoice.number}: after netting, employer {employer.fein} has paid {excess} cents more than "
+                f"payroll run {invoice.payroll_run_id} now bills; refund by hand")))
+    return verdict
+
+
 def schedule_debits(session: Session, *, today: date, settings: BankSettings) -> list[ScheduledDebit]:
-    """Schedule every issued ach_debit invoice (and re-presentments lacking a notice); caller commits."""
+    """Notice every issued ach_debit invoice (and re-presentments lacking a notice); decide waiting
+    credits first (refund, net or wait). All dated the business date `today`; caller commits."""
     when = debit_date(today, settings.pre_debit_notice_banking_days)
     rows = session.execute(
         select(Invoice, Employer).join(Employer, Employer.id == Invoice.employer_id)
         .where(Invoice.payment_method == "ach_debit", Invoice.status.in_(("issued", "scheduled")),
-               Invoice.total_cents != 0, Employer.authorization_status == "active",
-               Employer.bank_routing.is_not(None))
+               Invoice.total_cents != 0)
         .order_by(Invoice.id)
     ).all()
     done: list[ScheduledDebit] = []
     for invoice, employer in rows:
+        if invoice.total_cents < 0 and invoice.status == "issued":
+            if _decide_credit(session, invoice, employer, today) != credits.REFUND:
+                continue
+        if employer.authorization_status != "active" or employer.bank_routing is None:
+            continue
         presentment = next_presentment(session, invoice.id)
         if invoice.status == "scheduled" and invoice.debit_presentment == presentment:
             continue  # already noticed for this presentment
@@ -83,9 +136,7 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
                                  recipient=employer.email or f"employer:{employer.fein}", subject=subject, body=body))
         reason = (f"pre-debit notice sent {today.isoformat()}: presentment {presentment} debited on "
                   f"{when.isoformat()} from ****{employer.bank_account_last4}")
-        session.add(InvoiceStatusChange(invoice_id=invoice.id, from_status=invoice.status, to_status="scheduled",
-                                        changed_by=ACTOR, reason=reason))
-        invoice.status = "scheduled"
+        record(session, invoice, "noticed", on=today, by=ACTOR, why=reason)
         invoice.debit_date, invoice.debit_presentment = when, presentment
         invoice.debit_bank_details_version = employer.bank_details_version
         done.append(ScheduledDebit(invoice.number, presentment, when, invoice.total_cents,

@@ -14,6 +14,8 @@ flat and setup fees are charged outside settlement (`carrier_fee`).
 Worked example: INV-1 premium 2715 + cycle fee 150 = 2865 debited on Tue 2025-03-18, carrier
 `acme` at 5%: settle(today=Thu 2025-03-20) -> cash_at_bank +2865, carrier_wallet:acme -2579
 (2715 - 136), platform_fees -286 (136 + 150); settle(today=Wed 2025-03-19) settles nothing.
+An entry named by a return waiting in the exception queue (its trace and amount) does not settle
+until ops resolve it (issue 11 finding 12). Every date written is the business date `today`.
 A refund credit (tc 22/32) settles on the same schedule with `refund_settled:<inv>:<n>` (refunds in
 transit / cash at bank) and its invoice `paid`; it credits no wallet and counts in no carrier total.
 """
@@ -24,25 +26,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paygo.billing.fees import percentage_fee_cents
 from paygo.calendar import add_banking_days
-from paygo.db.models import (
-    AchEntry,
-    BillingSetting,
-    Employer,
-    Invoice,
-    InvoiceStatusChange,
-    Policy,
-)
-from paygo.db.bulk import raw_insert
+from paygo.db.bulk import update_in
+from paygo.db.models import AchEntry, AchReturn, BillingSetting, Employer, ExceptionItem, Invoice, Policy
+from paygo.invoicing.status import StatusChange, record_many
 from paygo.ledger import posting
 from paygo.nacha import codes
 from paygo.ledger.repo import post_many
 from paygo.notifications.messages import Facts, compose
 from paygo.notifications.outbox import enqueue
+from paygo.states import entry_transition
 
 SETTLEMENT_BANKING_DAYS = 2
 CHUNK = 5000
@@ -68,34 +65,6 @@ def update_by_id(session: Session, model, rows: Sequence[dict]) -> None:
     stmt = (table.update().where(table.c.id == bindparam("_id"))
             .values({c: bindparam(f"_{c}") for c in columns}))
     session.connection().execute(stmt, [{f"_{k}": v for k, v in r.items()} for r in rows])
-
-
-def update_where_in(session: Session, model, ids: Sequence[int], values: dict) -> None:
-    """UPDATE model SET values WHERE id IN ids, in chunks: set-based, for many rows getting the same values."""
-    table = model.__table__
-    ids = list(ids)
-    conn = session.connection()
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(table.update().where(table.c.id.in_(ids[i : i + CHUNK])).values(values))
-
-
-def set_invoice_statuses(session: Session, changes: Sequence[tuple[int, str, str, str]], changed_by: str) -> None:
-    """Bulk (invoice id, from status, to status, reason): update the invoices and add history rows."""
-    changes = [c for c in changes if c[1] != c[2]]
-    if not changes:
-        return
-    final: dict[int, str] = {}
-    for i, _, to, _ in changes:
-        final[i] = to  # the last change of an invoice wins
-    by_status: dict[str, list[int]] = {}
-    for i, to in final.items():
-        by_status.setdefault(to, []).append(i)
-    for to, ids in by_status.items():
-        update_where_in(session, Invoice, ids, {"status": to})
-    now = datetime.now(timezone.utc)
-    raw_insert(session, InvoiceStatusChange.__table__,
-               ("invoice_id", "from_status", "to_status", "changed_by", "reason", "changed_at"),
-               [(i, fr, to, changed_by, why, now) for i, fr, to, why in changes])
 
 
 def billing_fee_lookup(session: Session) -> tuple[dict[int, BillingSetting], dict[str, BillingSetting]]:
@@ -136,6 +105,17 @@ class SettlementResult:
     settled: int
     total_cents: int
     by_carrier: tuple[CarrierTotal, ...]
+    held: tuple[str, ...] = ()  # "<invoice> presentment <n>: why" for entries that wait for ops
+
+
+def disputed_entries(session: Session) -> set[tuple[str, int]]:
+    """(original trace, amount) of every return or NOC with an open exception: such an entry waits
+    for ops instead of settling (an unmatched return may well be its return)."""
+    rows = session.execute(
+        select(AchReturn.original_trace, AchReturn.amount_cents)
+        .join(ExceptionItem, ExceptionItem.subject == "ach_returns:" + func.cast(AchReturn.id, String))
+        .where(ExceptionItem.resolved_at.is_(None), AchReturn.kind == "return")).all()
+    return {(t, a) for t, a in rows}
 
 
 def _due(effective: date, today: date, cache: dict[date, bool]) -> bool:
@@ -148,7 +128,7 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
     """Settle every in-flight entry whose return window has passed; the caller commits."""
     rows = session.execute(
         select(AchEntry.id, AchEntry.presentment, AchEntry.amount_cents, AchEntry.effective_date,
-               AchEntry.account_last4, AchEntry.transaction_code, Invoice.id, Invoice.number, Invoice.status, Invoice.premium_cents,
+               AchEntry.account_last4, AchEntry.transaction_code, AchEntry.trace_number, Invoice.id, Invoice.number, Invoice.status, Invoice.premium_cents,
                Invoice.employer_fee_cents, Invoice.policy_id, Policy.carrier_id, Employer.name, Employer.email)
         .join(Invoice, Invoice.id == AchEntry.invoice_id)
         .join(Policy, Policy.id == Invoice.policy_id)
@@ -157,36 +137,46 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
         .order_by(AchEntry.id)
     ).all()
     cache: dict[date, bool] = {}
-    due = [r for r in rows if _due(r.effective_date, today, cache)]
+    disputed = disputed_entries(session)
+    due, held = [], []
+    for r in rows:
+        if not _due(r.effective_date, today, cache):
+            continue
+        if (r.trace_number, r.amount_cents) in disputed:
+            held.append(f"{r.number} presentment {r.presentment}: a return of trace {r.trace_number} for "
+                        f"{r.amount_cents} cents waits in the exception queue")
+            continue
+        due.append(r)
     per_policy, per_carrier = billing_fee_lookup(session)
     txns: list[posting.Transaction] = []
     messages = []
     invoice_changes = []
     totals: dict[str, list[int]] = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)  # audit only: the business date is `today`
     for r in due:
-        (entry_id, n, amount, _eff, last4, tc, inv_id, number, inv_status, premium, emp_fee, policy_id, carrier,
-         emp_name, email) = r
+        (entry_id, n, amount, _eff, last4, tc, _trace, inv_id, number, inv_status, premium, emp_fee, policy_id,
+         carrier, emp_name, email) = r
         if not codes.is_debit(tc):  # a refund credit (22/32): the money left our bank; nothing to a wallet
             txns.append(posting.refund_settled(number, n, amount, today))
-            invoice_changes.append((inv_id, inv_status, "paid", f"ACH refund credit presentment {n} settled"))
+            invoice_changes.append(StatusChange(inv_id, inv_status, "settled", f"ACH refund credit presentment {n} settled"))
             continue
         setting = per_policy.get(policy_id) or per_carrier.get(carrier)
         fee = carrier_fee_cents(setting, premium)
         txns.append(posting.debit_settled(number, n, amount, today))
         if premium > 0:
             txns.append(premium_to_carrier_txn(number, n, carrier, premium, fee, emp_fee, today))
-        invoice_changes.append((inv_id, inv_status, "paid", f"ACH debit presentment {n} settled"))
+        invoice_changes.append(StatusChange(inv_id, inv_status, "settled", f"ACH debit presentment {n} settled"))
         messages.append(compose("payment_confirmation", Facts(emp_name, email or "", number, amount, last4, n),
                                 f"payment_confirmation:{number}:{n}"))
         t = totals.setdefault(carrier, [0, 0, 0, 0, 0])
         for i, v in enumerate((1, amount, premium, fee, emp_fee)):
             t[i] += v
     if due:
-        update_where_in(session, AchEntry, [r[0] for r in due], {"status": "settled", "settled_at": now})
+        update_in(session, AchEntry.__table__, [r[0] for r in due],
+                  {"status": entry_transition("in_flight", "settled"), "settled_at": now, "settled_on": today})
         post_many(session, txns)
-        set_invoice_statuses(session, invoice_changes, changed_by)
+        record_many(session, invoice_changes, on=today, by=changed_by)
         enqueue(session, messages)
         session.expire_all()  # bulk updates bypassed the identity map
     by_carrier = tuple(CarrierTotal(c, *v) for c, v in sorted(totals.items()))
-    return SettlementResult(len(due), sum(c.debited_cents for c in by_carrier), by_carrier)
+    return SettlementResult(len(due), sum(c.debited_cents for c in by_carrier), by_carrier, tuple(held))

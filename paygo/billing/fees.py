@@ -89,6 +89,23 @@ def carrier_settlement_fee_cents(model: BillingModel | None, settled_premium_cen
     return percentage_fee_cents(settled_premium_cents, model.fee_rate or "0")
 
 
+SETUP_FEE_PREFIXES = ("setup", "setup_fee")  # `setup_fee` in databases written before issue 11
+
+
 def setup_fee_key(policy_number: str) -> str:
-    """Ledger idempotency key (under `carrier_fee:`) of a policy's one-time setup fee."""
-    return f"setup_fee:{policy_number}"
+    """Ledger idempotency key (under `carrier_fee:`) of a policy's one-time setup fee: `setup:<policy>`.
+    The carrier statement recognises it with `setup_fee_policy`, so the two never disagree."""
+    return f"setup:{policy_number}"
+
+
+def setup_fee_keys(policy_number: str) -> tuple[str, ...]:
+    """Every key a policy's setup fee may have been posted under (today's and the legacy one)."""
+    return tuple(f"{prefix}:{policy_number}" for prefix in SETUP_FEE_PREFIXES)
+
+
+def setup_fee_policy(carrier_fee_key: str) -> str | None:
+    """The policy number of a `carrier_fee:` transaction key that is a setup fee, else None."""
+    parts = carrier_fee_key.split(":")
+    if len(parts) >= 3 and parts[0] == "carrier_fee" and parts[1] in SETUP_FEE_PREFIXES:
+        return parts[2]
+    return None

@@ -3,9 +3,10 @@
 Rules (domain.md "Rounding" and "Invariants"; spec/payroll-file.md "Runs"; seeds/000, seeds/004):
 - An invoice bills one (policy, payroll run): one premium line per (state, class code), plus the
   cycle-based fee line when the policy's billing model has one. total = premium + fee.
-- A correction of a run whose invoice is not yet debited (issued, scheduled) voids it and
-  reissues; once debited (in_flight, paid) an adjustment invoice bills the difference: a charge
-  when premium went up, a credit (negative total) when it went down. The latest run is final.
+- A correction of a run whose invoice is in no NACHA file yet (paygo.states.correction_action)
+  voids it and reissues; once in a file (in flight, paid, failed) or on a remit bill, an
+  adjustment invoice bills the difference: a charge when premium went up, a credit (negative
+  total) when it went down. The latest run is final.
 - Payment: `ach_debit` is due on the later of the pay date and the bill date; `remit` (the
   payroll company pays) is billed on one consolidated bill per company and calendar month of the
   pay date, dated the month's last day and due 30 days later (1099Policy: "due within 30 days of
@@ -25,23 +26,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from paygo.billing.money import round_half_away
+from paygo.states import InvoiceRuleError, correction_action  # noqa: F401  (re-exported)
 
 REMIT_DAYS = 30
-UNDEBITED = ("issued", "scheduled")
-DEBITED = ("in_flight", "paid")
-# Allowed status changes (each one is a history row); void only before any debit.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "issued": ("scheduled", "in_flight", "void"),
-    "scheduled": ("issued", "in_flight", "void"),
-    "in_flight": ("paid", "failed", "scheduled"),
-    "failed": ("scheduled", "in_flight"),
-    "paid": (),
-    "void": (),
-}
-
-
-class InvoiceRuleError(ValueError):
-    """An invoice operation the rules forbid (an illegal status change, ...)."""
 
 
 @dataclass(frozen=True)
@@ -128,20 +115,6 @@ def totals(drafts: Iterable[LineDraft]) -> tuple[int, int, int]:
     fee = sum(d.amount_cents for d in drafts if d.kind == "fee")
     premium = sum(d.amount_cents for d in drafts if d.kind != "fee")
     return premium, fee, premium + fee
-
-
-def correction_action(status: str) -> str:
-    """What a correction does to the run's earlier invoice: 'void_and_reissue' or 'adjust'."""
-    if status in UNDEBITED:
-        return "void_and_reissue"
-    if status in DEBITED:
-        return "adjust"
-    raise InvoiceRuleError(f"an invoice in status {status!r} cannot be corrected")
-
-
-def check_transition(from_status: str, to_status: str) -> None:
-    if to_status not in TRANSITIONS.get(from_status, ()):
-        raise InvoiceRuleError(f"an invoice cannot go from {from_status} to {to_status}")
 
 
 def month_bounds(day: date) -> tuple[date, date]:

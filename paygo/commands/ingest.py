@@ -7,7 +7,7 @@ written after the commit under PAYGO_HOME/invoices/.
 """
 
 import argparse
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 
@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("ingest", help="validate, price and invoice one payroll file")
     parser.add_argument("payroll", metavar="PAYROLL.csv", type=Path)
     parser.add_argument("--company", required=True, metavar="ID", help="the uploading payroll company")
+    parser.add_argument("--date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="business date the invoices are issued on (default today)")
     parser.set_defaults(handler=run)
 
 
@@ -22,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from paygo.billing.money import format_cents
     from paygo.commands.common import UsageError, database
     from paygo.ingest import IngestError, ingest_payroll_file
-    from paygo.invoicing.pdfs import write_invoice_pdfs
+    from paygo.invoicing.pdfs import repair_missing_pdfs, write_invoice_pdfs
 
     try:
         data = args.payroll.read_bytes()
@@ -31,11 +33,13 @@ def run(args: argparse.Namespace) -> int:
     with database() as (settings, session):
         try:
             result = ingest_payroll_file(session, data, company_id=args.company, original_name=args.payroll.name,
-                                         home=settings.home, received_at=datetime.now(timezone.utc))
+                                         home=settings.home, received_at=datetime.now(timezone.utc),
+                                         business_date=args.date or date.today())
         except IngestError as exc:
             raise UsageError(str(exc)) from exc
         if result.status == "accepted":
             write_invoice_pdfs(session, settings.home, result.invoices + result.voided)
+        repair_missing_pdfs(session, settings.home)  # any PDF an earlier run committed but never wrote
     print(f"{args.payroll.name}: {result.message}  sha256 {result.file_sha256}")
     for e in result.errors:
         row = "file" if e.row is None else f"row {e.row}"

@@ -1,4 +1,5 @@
-"""`paygo remit-bills [--date YYYY-MM-DD]`: issue the consolidated remit bills of every ended month.
+"""`paygo remit-bills [issue] [--date YYYY-MM-DD]`: issue the consolidated remit bills of every ended
+month; `paygo remit-bills list [--json]`: every bill with its total, balance, status and invoices.
 
 One bill per payroll company and month of pay dates, for the remit invoices not yet on a bill
 (`paygo.invoicing.remit`); a late invoice for a month already billed gets a supplementary bill.
@@ -11,12 +12,39 @@ from datetime import date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("remit-bills", help="issue consolidated remit bills for ended months")
+    parser = sub.add_parser("remit-bills", help="issue consolidated remit bills for ended months, or list them")
+    parser.add_argument("action", nargs="?", choices=("issue", "list"), default="issue",
+                        help="issue (default) the bills of ended months, or list every bill with its balance")
     parser.add_argument("--date", type=date.fromisoformat, default=None, help="business date (default today)")
+    parser.add_argument("--json", action="store_true", help="with list: one JSON array")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    return list_bills(args) if args.action == "list" else issue(args)
+
+
+def list_bills(args: argparse.Namespace) -> int:
+    import json
+
+    from paygo.billing.money import format_cents
+    from paygo.commands.common import database
+    from paygo.invoicing.remit import list_remit_bills
+
+    with database() as (_, session):
+        bills = list_remit_bills(session)
+    if args.json:
+        print(json.dumps(bills, indent=1))
+        return 0
+    for b in bills:
+        print(f"{b['number']}  {b['payroll_company_id']:<20} {b['period_start'][:7]} #{b['sequence']}  "
+              f"total {format_cents(b['total_cents']):>12}  balance {format_cents(b['balance_cents']):>12}  "
+              f"{b['status']:<7} due {b['due_date']}  {', '.join(b['invoices'])}")
+    print(f"{len(bills)} remit bill(s)" if bills else "no remit bills")
+    return 0
+
+
+def issue(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from paygo.billing.money import format_cents

@@ -42,10 +42,20 @@ def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | N
     engine = make_engine(url)
     try:
         before = current_revision(engine)
-        with engine.begin() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            sqlite = engine.dialect.name == "sqlite"
+            if sqlite:  # table rebuilds (0004) copy rows referenced by others: SQLite's own procedure
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()  # the PRAGMA only takes effect outside a transaction
+            with conn.begin():
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"migration left {len(broken)} broken foreign keys: {broken[:5]}")
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
         return before, current_revision(engine)
     finally:
         engine.dispose()

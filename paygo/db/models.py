@@ -40,6 +40,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from paygo import states
+from paygo.states import ACH_FILE_STATUSES, INVOICE_STATUSES, REMIT_BILL_STATUSES
+from paygo.states import ENTRY_STATUSES as ACH_ENTRY_STATUSES
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -57,10 +61,7 @@ BILLING_FREQUENCIES = ("per_cycle", "monthly")
 PAYROLL_FILE_STATUSES = ("received", "accepted", "rejected")
 RUN_TYPES = ("regular", "off_cycle", "correction")
 INVOICE_KINDS = ("invoice", "adjustment", "consolidated_remit")
-INVOICE_STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void")
-REMIT_BILL_STATUSES = ("issued", "paid", "void")
-ACH_FILE_STATUSES = ("built", "uploaded", "confirmed")
-ACH_ENTRY_STATUSES = ("in_flight", "settled", "returned")
+INVOICE_EVENTS = tuple(states.INVOICE_EVENTS)
 TRANSACTION_CODES = (22, 27, 32, 37)  # checking credit/debit, savings credit/debit
 RETURN_KINDS = ("return", "noc")
 RETURN_STATUSES = ("applied", "duplicate", "exception")
@@ -374,7 +375,8 @@ class Invoice(Base):
     total_cents: Mapped[int] = mapped_column(BigInteger)  # negative on a refunding adjustment
     payment_method: Mapped[str] = mapped_column(String(16))
     due_date: Mapped[date] = mapped_column(Date)
-    issued_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit (wall clock)
+    issue_date: Mapped[date | None] = mapped_column(Date)  # the business date it was issued (0004)
     pdf_path: Mapped[str | None] = mapped_column(String(1000))
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
     adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
@@ -412,15 +414,18 @@ class InvoiceStatusChange(Base):
             f"from_status IS NULL OR {one_of('from_status', INVOICE_STATUSES)}", name="from_status"
         ),
         CheckConstraint(one_of("to_status", INVOICE_STATUSES), name="to_status"),
+        CheckConstraint(one_of("event", INVOICE_EVENTS), name="event"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(16))  # NULL when issued
     to_status: Mapped[str] = mapped_column(String(16))
-    changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit (wall clock)
     changed_by: Mapped[str] = mapped_column(String(128))  # a job, a command, a person
     reason: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(32))  # paygo.states.INVOICE_EVENTS (0004)
+    business_date: Mapped[date] = mapped_column(Date)  # the business date of the change (0004)
 
 
 class AchFile(Base):
@@ -483,8 +488,10 @@ class AchEntry(Base):
     account_last4: Mapped[str] = mapped_column(String(4))
     bank_details_version: Mapped[int] = mapped_column(Integer)  # the employer's version used
     status: Mapped[str] = mapped_column(String(16), default="in_flight")
-    settled_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    returned_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    settled_at: Mapped[datetime | None] = mapped_column(Timestamp)  # audit (wall clock)
+    returned_at: Mapped[datetime | None] = mapped_column(Timestamp)  # audit (wall clock)
+    settled_on: Mapped[date | None] = mapped_column(Date)  # business date (0004)
+    returned_on: Mapped[date | None] = mapped_column(Date)  # business date (0004)
 
 
 class ReturnFile(Base):

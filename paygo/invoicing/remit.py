@@ -6,7 +6,10 @@ calendar month of the pay dates, issued once that month has ended, due 30 days a
 issued. A bill is a row with a number from the `remit_bill` counter (REMIT-000001, never reused)
 and is never changed once issued: a remit invoice that arrives for a month already billed goes on
 a new supplementary bill of that month (sequence 2, 3, ...) the next time bills are issued.
-Voided invoices are not billed (their reissue is). Worked example: Acme's remit invoices
+Voided invoices are not billed (their reissue is). A correction of an invoice already on a bill
+never voids it (paygo.states.correction_action): its adjustment goes on the next supplementary
+bill, a credit note when the premium went down, so what the company owes across its bills is the
+latest total (`bill_balances`). Worked example: Acme's remit invoices
 INV-000002 (pay date 2025-03-14, 500 cents) and INV-000007 (2025-03-28, 1,200 cents):
 issue_remit_bills(today=2025-03-31) issues nothing (March has not ended); today=2025-04-01 issues
 REMIT-000001 for 2025-03-01..2025-03-31, 1,700 cents, due 2025-05-01; a second call issues
@@ -108,6 +111,45 @@ def issue_remit_bills(session: Session, *, today: date, issued_at: datetime | No
         session.flush()
         numbers.append(number)
     return numbers
+
+
+def bill_balances(bills: Iterable[tuple[str, str, int]]) -> dict[str, int]:
+    """What is still owed on each bill, from (number, payroll company, total cents) in issue order.
+
+    A supplementary bill with a negative total is a credit note (a correction lowered invoices of
+    bills already issued): it pays down the company's oldest bills still owed, so across its bills
+    a company owes the latest totals. What a credit cannot place stays on it as a negative balance
+    (a credit for the company's next bill). Payments come with the remit payments issue.
+    Example: REMIT-000001 56,653 and REMIT-000002 -98 -> {REMIT-000001: 56,555, REMIT-000002: 0}.
+    """
+    bills = list(bills)
+    balance = {number: total for number, _, total in bills}
+    for number, company, total in bills:
+        if total >= 0:
+            continue
+        for other, other_company, _ in bills:
+            if balance[number] == 0:
+                break
+            if other_company == company and balance[other] > 0:
+                used = min(balance[other], -balance[number])
+                balance[other] -= used
+                balance[number] += used
+    return balance
+
+
+def list_remit_bills(session: Session) -> list[dict]:
+    """Every bill with its balance and invoices, in number order (`paygo remit-bills list`)."""
+    bills = session.scalars(select(m.RemitBill).order_by(m.RemitBill.id)).all()
+    balances = bill_balances((b.number, b.payroll_company_id, b.total_cents) for b in bills)
+    invoices: dict[int, list[str]] = {}
+    for bill_id, number in session.execute(select(m.Invoice.remit_bill_id, m.Invoice.number)
+                                           .where(m.Invoice.remit_bill_id.is_not(None)).order_by(m.Invoice.number)):
+        invoices.setdefault(bill_id, []).append(number)
+    return [{"number": b.number, "payroll_company_id": b.payroll_company_id,
+             "period_start": b.period_start.isoformat(), "period_end": b.period_end.isoformat(),
+             "sequence": b.sequence, "issue_date": _utc_date(b.issued_at).isoformat(),
+             "due_date": b.due_date.isoformat(), "total_cents": b.total_cents, "balance_cents": balances[b.number],
+             "status": b.status, "invoices": invoices.get(b.id, [])} for b in bills]
 
 
 def _utc_date(moment: datetime) -> date:

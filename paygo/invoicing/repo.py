@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paygo.billing import fees
-from paygo.billing.invoice import LineDraft, check_transition, totals
+from paygo.billing.invoice import LineDraft, totals
 from paygo.db import models as m
 from paygo.db.counters import invoice_number, next_value
+from paygo.invoicing import status
 from paygo.ledger import posting, repo as ledger
 
 
@@ -53,27 +54,20 @@ def payment_method_of(session: Session, policy: m.Policy) -> str:
     return payment_method(company.payment_method, employer.payment_method, policy.payment_method)
 
 
-def record_status(session: Session, invoice: m.Invoice, to_status: str, *, by: str, why: str,
-                  at: datetime) -> None:
-    """Change the status (checked against the transitions table) and write the history row."""
-    check_transition(invoice.status, to_status)
-    session.add(m.InvoiceStatusChange(invoice_id=invoice.id, from_status=invoice.status, to_status=to_status,
-                                      changed_at=at, changed_by=by, reason=why))
-    invoice.status = to_status
-    session.flush()
-
-
 def issue(session: Session, *, kind: str, policy: m.Policy, run: m.PayrollRun | None, drafts: list[LineDraft],
-          method: str, due: date, at: datetime, by: str, why: str, parties: InvoiceParties,
+          method: str, due: date, on: date, at: datetime, by: str, why: str, parties: InvoiceParties,
           reissue_of: m.Invoice | None = None, adjusts: m.Invoice | None = None,
           premium_line_ids: dict[tuple[str, str], int] | None = None) -> m.Invoice:
-    """Insert an issued invoice with its lines, its history row and its ledger posting."""
+    """Insert an issued invoice with its lines, its history row and its ledger posting, all dated the
+    business date `on` (`at` is the audit timestamp). A credit (negative total) lowers what the
+    employer owes at once (`invoice_credited`); it is refunded only from money that settled
+    (paygo.invoicing.credits)."""
     premium, fee, total = totals(drafts)
     number = invoice_number(next_value(session, "invoice"))
     inv = m.Invoice(number=number, kind=kind, status="issued", policy_id=policy.id, employer_id=policy.employer_id,
                     payroll_run_id=run.payroll_run_id if run else None, payroll_run_pk=run.id if run else None,
                     premium_cents=premium, employer_fee_cents=fee, total_cents=total, payment_method=method,
-                    due_date=due, issued_at=at, pdf_path=f"invoices/{number}.pdf",
+                    due_date=due, issued_at=at, issue_date=on, pdf_path=f"invoices/{number}.pdf",
                     reissue_of_id=reissue_of.id if reissue_of else None, adjusts_id=adjusts.id if adjusts else None)
     session.add(inv)
     session.flush()
@@ -84,36 +78,35 @@ def issue(session: Session, *, kind: str, policy: m.Policy, run: m.PayrollRun | 
                       amount_cents=d.amount_cents,
                       premium_line_id=ids.get((d.state, d.class_code)) if d.kind == "premium" else None)
         for i, d in enumerate(drafts, start=1))
-    session.add(m.InvoiceStatusChange(invoice_id=inv.id, from_status=None, to_status="issued", changed_at=at,
-                                      changed_by=by, reason=why))
+    status.record_issued(session, inv, on=on, by=by, why=why, at=at)
     session.flush()
-    on = at.date()
     if total > 0:
         ledger.post(session, posting.invoice_issued(number, parties.employer_fein, parties.carrier_id, premium, fee, on))
-    elif total < 0:  # a refunding adjustment: the carrier's share goes back to the employer
-        ledger.post(session, posting.refund_payable(number, parties.employer_fein, parties.carrier_id, -total, on))
+    elif total < 0:
+        ledger.post(session, posting.invoice_credited(number, parties.employer_fein, parties.carrier_id, -premium,
+                                                      -fee, on))
     return inv
 
 
-def void(session: Session, invoice: m.Invoice, *, at: datetime, by: str, why: str) -> None:
-    """Void an undebited invoice (it keeps its number) and reverse its receivable."""
-    record_status(session, invoice, "void", by=by, why=why, at=at)
-    key = f"invoice_issued:{invoice.number}"
-    if session.scalar(select(func.count()).select_from(m.LedgerTransaction)
-                      .where(m.LedgerTransaction.idempotency_key == key)):
-        ledger.reverse(session, key, at.date(), reason=f"void: {why}")
+def void(session: Session, invoice: m.Invoice, *, on: date, at: datetime, by: str, why: str) -> None:
+    """Void an invoice in no NACHA file (it keeps its number) and reverse what its issue posted."""
+    status.record(session, invoice, "voided", on=on, by=by, why=why, at=at)
+    for key in (f"invoice_issued:{invoice.number}", f"invoice_credited:{invoice.number}"):
+        if session.scalar(select(func.count()).select_from(m.LedgerTransaction)
+                          .where(m.LedgerTransaction.idempotency_key == key)):
+            ledger.reverse(session, key, on, reason=f"void: {why}")
 
 
-def charge_setup_fee(session: Session, policy: m.Policy, model: fees.BillingModel | None, at: datetime) -> bool:
+def charge_setup_fee(session: Session, policy: m.Policy, model: fees.BillingModel | None, on: date) -> bool:
     """Post the policy's one-time setup fee to its carrier once (idempotency key per policy)."""
     if model is None or model.setup_fee_cents <= 0:
         return False
     key = fees.setup_fee_key(policy.number)
-    if session.scalar(select(func.count()).select_from(m.LedgerTransaction)
-                      .where(m.LedgerTransaction.idempotency_key == f"carrier_fee:{key}")):
+    if session.scalar(select(func.count()).select_from(m.LedgerTransaction).where(
+            m.LedgerTransaction.idempotency_key.in_([f"carrier_fee:{k}" for k in fees.setup_fee_keys(policy.number)]))):
         return False
     ledger.post(session, posting.carrier_fee(key, policy.carrier_id, model.setup_fee_cents,
-                                             f"setup fee of policy {policy.number}", at.date()))
+                                             f"setup fee of policy {policy.number}", on))
     return True
 
 
@@ -148,6 +141,7 @@ def list_invoices(session: Session, status: str | None = None) -> list[dict]:
          "employer_name": name, "payroll_run_id": inv.payroll_run_id, "premium_cents": inv.premium_cents,
          "employer_fee_cents": inv.employer_fee_cents, "total_cents": inv.total_cents,
          "payment_method": inv.payment_method, "due_date": inv.due_date.isoformat(),
-         "issued_at": inv.issued_at.isoformat(), "pdf_path": inv.pdf_path}
+         "issue_date": (inv.issue_date or inv.issued_at.date()).isoformat(), "issued_at": inv.issued_at.isoformat(),
+         "pdf_path": inv.pdf_path}
         for inv, pol, fein, name in session.execute(q)
     ]

@@ -202,13 +202,40 @@ def carrier_payout(key: str, carrier_id: str, amount_cents: int, on: date) -> Tr
     )
 
 
+def invoice_credited(invoice_number: str, employer_fein: str, carrier_id: str, premium_cents: int,
+                     employer_fee_cents: int, on: date) -> Transaction:
+    """A credit (a downward adjustment) lowers what the employer owes, at once: the mirror of
+    `invoice_issued`. Dr premium unsettled (carrier) P, Dr fees unsettled F / Cr employer receivable P + F.
+    Whether money goes back is decided later, from what settled (`refund_payable`)."""
+    _positive("premium_cents + employer_fee_cents", premium_cents + employer_fee_cents)
+    return transaction(
+        f"invoice_credited:{invoice_number}", "invoice_credited", f"credit {invoice_number} issued", on,
+        (f"premium_unsettled:{carrier_id}", premium_cents),
+        ("fees_unsettled", employer_fee_cents),
+        (f"employer_receivable:{employer_fein}", -(premium_cents + employer_fee_cents)),
+    )
+
+
 def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amount_cents: int,
-                   on: date) -> Transaction:
-    """A refunding adjustment of settled premium: Dr carrier wallet / Cr refunds payable (employer)."""
+                   fee_back_cents: int, on: date) -> Transaction:
+    """A credit becomes a refund once the money it gives back has settled (paygo.invoicing.credits).
+
+    The settled premium reached the carrier's wallet in full (`premium_to_carrier`), so the wallet
+    gives back the credited premium less the percentage fee the platform kept on it, which the
+    platform gives back; the employer's overpayment becomes a refund owed:
+      Dr employer receivable A, Dr carrier wallet A - fee, Dr platform fees fee /
+      Cr premium unsettled A, Cr refunds payable A.
+    """
     _positive("amount_cents", amount_cents)
+    if not 0 <= fee_back_cents <= amount_cents:
+        raise PostingError(f"fee given back must be 0..{amount_cents} cents, got {fee_back_cents}")
     return transaction(
         f"refund_payable:{invoice_number}", "refund_payable", f"refund due on {invoice_number}", on,
-        (f"carrier_wallet:{carrier_id}", amount_cents), (f"refunds_payable:{employer_fein}", -amount_cents),
+        (f"employer_receivable:{employer_fein}", amount_cents),
+        (f"carrier_wallet:{carrier_id}", amount_cents - fee_back_cents),
+        ("platform_fees", fee_back_cents),
+        (f"premium_unsettled:{carrier_id}", -amount_cents),
+        (f"refunds_payable:{employer_fein}", -amount_cents),
     )
 
 

@@ -52,6 +52,10 @@ def _existing(session: Session, txn: Transaction) -> LedgerTransaction | None:
     return row
 
 
+def is_posted(session: Session, key: str) -> bool:
+    return session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)) is not None
+
+
 def post(session: Session, txn: Transaction) -> LedgerTransaction:
     """Post `txn` in the session's transaction (the caller commits); idempotent on its key."""
     if (row := _existing(session, txn)) is not None:

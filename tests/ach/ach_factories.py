@@ -41,6 +41,7 @@ def add_invoice(s, emp: m.Employer, number: str, total_cents: int, *, status: st
                         payment_method="ach_debit", due_date=date(2026, 11, 30), status=status)
     s.add(inv)
     s.flush()
-    s.add(m.InvoiceStatusChange(invoice_id=inv.id, from_status=None, to_status=status, changed_by="test", reason="issued"))
+    s.add(m.InvoiceStatusChange(invoice_id=inv.id, from_status=None, to_status=status, changed_by="test", reason="issued",
+                                event="issued", business_date=date(2026, 11, 20)))
     s.flush()
     return inv

@@ -125,7 +125,8 @@ def test_re_presentment_after_r01_goes_in_a_retry_batch(db_session, cipher, bank
     s.add(m.AchReturn(return_file_id=rf.id, kind="return", ach_entry_id=entry.id, code="R01",
                       original_trace=entry.trace_number, amount_cents=2715, dedupe_key="k1", status="applied"))
     s.add(m.InvoiceStatusChange(invoice_id=inv.id, from_status="in_flight", to_status="scheduled",
-                                changed_by="returns", reason="R01: re-present"))
+                                changed_by="returns", reason="R01: re-present", event="returned_for_retry",
+                                business_date=WED))
     inv.status = "scheduled"
     add_invoice(s, emp, "INV-3", 300)
     s.commit()
@@ -292,29 +293,45 @@ def test_debit_schedule_lives_in_columns_not_in_history_text(db_session, cipher,
 
 def test_refund_credit_settles_the_refund_payable_and_conserves_money(db_session, cipher, bank_settings, folder_bank,
                                                                        tmp_path):
+    """A credit is refunded only once the debit it gives money back from has settled."""
     from paygo.ach.settle import settle
     from paygo.ledger import posting
 
     s = db_session
     emp = add_employer(s, cipher, "111111111")
-    add_invoice(s, emp, "INV-1", 2715)
-    add_invoice(s, emp, "INV-3", -500)
-    # what issuing posts (paygo.invoicing.repo.issue): the debit's receivable, the refund's payable
+    original = add_invoice(s, emp, "INV-1", 2715)
     repo.post(s, posting.invoice_issued("INV-1", "111111111", "granite", 2715, 0, TUE))
-    repo.post(s, posting.refund_payable("INV-3", "111111111", "granite", 500, TUE))
     s.commit()
-    go(s, bank_settings, cipher, folder_bank, tmp_path)
-    go(s, bank_settings, cipher, folder_bank, tmp_path)  # a re-run posts nothing twice
+    go(s, bank_settings, cipher, folder_bank, tmp_path)  # INV-1 debited, effective Fri 27th
+    credit = m.Invoice(number="INV-3", kind="adjustment", status="issued", policy_id=original.policy_id,
+                       employer_id=emp.id, payroll_run_id=original.payroll_run_id, premium_cents=-500,
+                       employer_fee_cents=0, total_cents=-500, payment_method="ach_debit",
+                       due_date=date(2026, 11, 30), adjusts_id=original.id)
+    s.add(credit)
+    s.flush()
+    repo.post(s, posting.invoice_credited("INV-3", "111111111", "granite", 500, 0, WED))
+    s.commit()
+    schedule_debits(s, today=WED, settings=bank_settings)  # the debit has not settled: the credit waits
+    assert credit.status == "issued" and not repo.is_posted(s, "refund_payable:INV-3")
+    settle(s, today=date(2026, 12, 1))  # effective Fri 27th + 2 banking days = Tue Dec 1st
+    s.commit()
+    for day in (date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 2)):  # a re-run posts nothing twice
+        schedule_debits(s, today=day, settings=bank_settings)
+        s.commit()
+        originate(s, today=day, bank=folder_bank, home=tmp_path, settings=bank_settings, cipher=cipher, now=NOW)
     # the credit went out: nothing owed to the employer any more, 500 on its way out of the bank
+    assert credit.status == "in_flight"
     assert repo.balance(s, "refunds_payable:111111111") == 0
     assert repo.balance(s, "refunds_in_transit") == -500
+    assert repo.balance(s, "employer_receivable:111111111") == 0
     assert s.scalar(select(func.count()).select_from(m.LedgerTransaction)
                     .where(m.LedgerTransaction.idempotency_key == "refund_sent:INV-3:1")) == 1
-    settle(s, today=date(2026, 12, 1))  # effective Fri 27th + 2 banking days = Tue Dec 1st
+    settle(s, today=date(2026, 12, 7))  # effective Thu Dec 3rd + 2 banking days
     s.commit()
     # cash: 2715 collected - 500 refunded = 2215; wallet: 2715 credited, 500 given back = -2215
     assert repo.balance(s, "cash_at_bank") == 2215
     assert repo.balance(s, "carrier_wallet:granite") == -2215
     assert repo.balance(s, "refunds_in_transit") == 0 and repo.balance(s, "ach_in_transit") == 0
+    assert repo.balance(s, "premium_unsettled:granite") == 0
     assert sum(repo.balances(s).values()) == 0 and repo.unbalanced_transactions(s) == []
     assert s.scalar(select(m.Invoice.status).where(m.Invoice.number == "INV-3")) == "paid"

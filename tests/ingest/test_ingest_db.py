@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ingest_helpers import AT, FIXTURES, REFERENCE, counts, ingest
 from paygo.db import models as m
 from paygo.ingest import ingest_payroll_file
-from paygo.invoicing import repo
+from paygo.invoicing import repo, status
 from paygo.ledger import repo as ledger
 
 
@@ -117,7 +117,9 @@ def test_correction_before_debit_voids_and_reissues(loaded, tmp_path):
 def test_correction_after_debit_bills_a_credit_adjustment(loaded, tmp_path):
     ingest(loaded, tmp_path, "acme_2025-03-14.csv")
     ca = invoice(loaded, "INV-000001")
-    repo.record_status(loaded, ca, "in_flight", by="test", why="debit sent", at=AT)
+    receivable = ledger.balance(loaded, "employer_receivable:946123457")
+    for event in ("noticed", "recorded"):  # its debit is now in a NACHA file
+        status.record(loaded, ca, event, on=AT.date(), by="test", why=event)
     loaded.commit()
     r = ingest(loaded, tmp_path, "acme_2025-03-14_correction.csv")
     assert r.voided == () and r.invoices == ("INV-000004",)
@@ -125,9 +127,12 @@ def test_correction_after_debit_bills_a_credit_adjustment(loaded, tmp_path):
     # 3803 - 4050 = -247: a credit to the employer
     assert (adj.kind, adj.adjusts_id, adj.total_cents, adj.premium_cents) == ("adjustment", ca.id, -247, -247)
     assert invoice(loaded, "INV-000001").status == "in_flight"
-    assert ledger.balance(loaded, "refunds_payable:946123457") == -247
-    history = loaded.scalars(select(m.InvoiceStatusChange.to_status).where(m.InvoiceStatusChange.invoice_id == ca.id)).all()
-    assert history == ["issued", "in_flight"]
+    # the credit lowers what the employer owes at once; nothing is refundable before the debit settles
+    assert ledger.balance(loaded, "employer_receivable:946123457") == receivable - 247
+    assert ledger.balance(loaded, "refunds_payable:946123457") == 0 and adj.status == "issued"
+    history = loaded.execute(select(m.InvoiceStatusChange.to_status, m.InvoiceStatusChange.event)
+                             .where(m.InvoiceStatusChange.invoice_id == ca.id)).all()
+    assert [tuple(h) for h in history] == [("issued", "issued"), ("scheduled", "noticed"), ("in_flight", "recorded")]
 
 
 def test_nv_cap_uses_year_to_date_from_the_database(loaded, tmp_path):

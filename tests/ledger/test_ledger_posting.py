@@ -35,8 +35,13 @@ def legs(txn):
           ("premium_unsettled:acme", 2715)]),
         (p.carrier_fee("setup:WC-1", "acme", 25000, "setup fee", D),
          [("carrier_wallet:acme", 25000), ("platform_fees", -25000)]),
-        (p.refund_payable("INV-9", "123456789", "acme", 500, D),
-         [("carrier_wallet:acme", 500), ("refunds_payable:123456789", -500)]),
+        # a credit of 500 lowers the receivable at once; its premium is unsettled again
+        (p.invoice_credited("INV-9", "123456789", "acme", 500, 0, D),
+         [("employer_receivable:123456789", -500), ("premium_unsettled:acme", 500)]),
+        # refunded once the debit settled: the wallet gives back 500 less the 5% fee (25) the platform returns
+        (p.refund_payable("INV-9", "123456789", "acme", 500, 25, D),
+         [("carrier_wallet:acme", 475), ("employer_receivable:123456789", 500), ("platform_fees", 25),
+          ("premium_unsettled:acme", -500), ("refunds_payable:123456789", -500)]),
         (p.refund_paid("INV-9", "123456789", 500, D), [("cash_at_bank", -500), ("refunds_payable:123456789", 500)]),
         # the refund credit of 500 confirmed: nothing owed to the employer, 500 on its way out
         (p.refund_sent("INV-9", 1, "123456789", 500, D),

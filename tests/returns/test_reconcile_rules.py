@@ -127,7 +127,8 @@ def test_a_returned_refund_credit_owes_the_employer_again_and_goes_to_ops(db_ses
     w = make_world(s)
     inv = w.invoice(2715)
     inv.total_cents, inv.premium_cents, inv.status = -500, -500, "in_flight"  # stands in for a refund
-    repo.post(s, posting.refund_payable(inv.number, "123456789", "granite", 500, date(2025, 3, 10)))
+    repo.post(s, posting.invoice_credited(inv.number, "123456789", "granite", 500, 0, date(2025, 3, 10)))
+    repo.post(s, posting.refund_payable(inv.number, "123456789", "granite", 500, 0, date(2025, 3, 10)))
     af = m.AchFile(creation_date=date(2025, 3, 17), file_id_modifier="A", sha256="c" * 64, path="ach/r.ach",
                    status="confirmed", batch_count=1, entry_count=1, total_debit_cents=0, total_credit_cents=500)
     s.add(af)
