@@ -28,13 +28,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from paygo.ach.bank import Bank, UploadNotConfirmed
 from paygo.ach.schedule import next_presentment
 from paygo.calendar import next_banking_day
 from paygo.config import BankSettings
+from paygo.db import locks
 from paygo.db.crypto import AccountCipher
 from paygo.db.models import (
     AchEntry,
@@ -55,7 +55,6 @@ from paygo.nacha.records import Batch
 from paygo.nacha.write import write_ach
 
 ACTOR = "paygo.ach.originate"
-LOCK = "ach_originate_lock"
 TRACE_COUNTER = "ach_trace"
 FILE_ID_MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 PREMIUM, RETRY = "PREMIUM", "RETRY PYMT"
@@ -110,16 +109,8 @@ class _Draft:
 
 
 def _lock(session: Session) -> None:
-    """Serialise originations: a row lock on PostgreSQL, the write lock on SQLite (held to commit)."""
-    while True:
-        bumped = session.execute(update(Counter).where(Counter.name == LOCK).values(last_value=Counter.last_value + 1))
-        if bumped.rowcount:
-            return
-        try:
-            with session.begin_nested():
-                session.add(Counter(name=LOCK, last_value=0))
-        except IntegrityError:
-            pass  # created concurrently: the next UPDATE waits for its lock
+    """Serialise originations (and the notices before them): paygo.db.locks."""
+    locks.hold(session, locks.ORIGINATE)
 
 
 def _next_trace_sequence(session: Session) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from paygo.billing.money import format_cents
 from paygo.calendar import add_banking_days, is_banking_day, next_banking_day
 from paygo.config import BankSettings
+from paygo.db import locks
 from paygo.db.crypto import mask
 from paygo.ach.settle import billing_fee_lookup, carrier_fee_cents
 from paygo.db.models import AchEntry, Employer, ExceptionItem, Invoice, Notification, Policy
@@ -110,6 +111,7 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
     """Notice every issued ach_debit invoice (and re-presentments lacking a notice); decide waiting
     credits first (refund, net or wait). All dated the business date `today`; caller commits."""
     when = debit_date(today, settings.pre_debit_notice_banking_days)
+    locks.hold(session, locks.ORIGINATE)  # one notice per debit even with concurrent runs
     rows = session.execute(
         select(Invoice, Employer).join(Employer, Employer.id == Invoice.employer_id)
         .where(Invoice.payment_method == "ach_debit", Invoice.status.in_(("issued", "scheduled")),

@@ -221,7 +221,9 @@ def test_crash_at_each_step_then_rerun_sends_one_file(db_url, cipher, bank_setti
         engine.dispose()
 
 
-def test_two_concurrent_originations_produce_one_file(db_url, cipher, bank_settings, folder_bank, tmp_path):
+def test_four_concurrent_originations_produce_one_file(db_url, cipher, bank_settings, folder_bank, tmp_path):
+    """What `paygo ach originate` does (notice, commit, originate), four times at once: the notices
+    and the file are serialised by one lock, so no duplicate notice, no deadlock, one file."""
     engine = make_engine(db_url)
     try:
         with Session(engine, expire_on_commit=False) as s:
@@ -229,21 +231,21 @@ def test_two_concurrent_originations_produce_one_file(db_url, cipher, bank_setti
             for i in range(5):
                 add_invoice(s, emp, f"INV-{i}", 100 + i)
             s.commit()
-            schedule_debits(s, today=TUE, settings=bank_settings)
-            s.commit()
         results, errors = [], []
-        start = threading.Barrier(2)
+        start = threading.Barrier(4)
 
         def worker():
             try:
                 with Session(engine, expire_on_commit=False) as s:
                     start.wait()
+                    schedule_debits(s, today=TUE, settings=bank_settings)
+                    s.commit()
                     results.append(originate(s, today=WED, bank=folder_bank, home=tmp_path, settings=bank_settings,
                                              cipher=cipher, now=NOW))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=worker) for _ in range(2)]
+        threads = [threading.Thread(target=worker) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
@@ -254,6 +256,7 @@ def test_two_concurrent_originations_produce_one_file(db_url, cipher, bank_setti
             assert s.scalar(select(func.count()).select_from(m.AchEntry)) == 5
             assert s.scalar(select(m.AchFile.status)) == "confirmed"
             assert repo.balance(s, "ach_in_transit") == 100 + 101 + 102 + 103 + 104
+            assert s.scalar(select(func.count()).select_from(m.Notification)) == 5  # one notice per invoice
         assert [p.name for p in folder_bank.inbound.iterdir()] == ["PAYGO-20261125-A.ach"]
     finally:
         engine.dispose()

@@ -8,8 +8,7 @@ is pinned in tests/returns/test_broken_return_files.py.
 
 from datetime import date
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from money_world import BAY_AREA, MoneyWorld, payroll_variant
 from paygo.cli import main
