@@ -74,6 +74,42 @@ def may_retry(code: str, presentment: int, original_effective: date, today: date
             and today - original_effective <= RETRY_WINDOW)
 
 
+@dataclass(frozen=True)
+class ReturnDecision:
+    """What one matched return does, decided from the current states alone (reconcile writes it).
+
+    `exception_kind` set: nothing is applied, the return waits in the exception queue. Otherwise the
+    entry is returned and the invoice takes `event`; `clawback` when the money had settled (a late
+    return takes it back from the carrier's wallet); `refund` when the entry was our credit."""
+
+    exception_kind: str | None = None
+    reason: str = ""
+    event: str | None = None
+    clawback: bool = False
+    refund: bool = False
+
+
+def decide_return(code: str, *, entry_status: str, entry_is_debit: bool, invoice_status: str, presentment: int,
+                  original_effective: date, today: date, already_returned: bool = False) -> ReturnDecision:
+    """The table of issue 11: e.g. R01 on a live debit, presentment 1 -> event returned_for_retry;
+    R03 -> failed; R10 on a settled debit -> failed with a clawback; R97 -> exception, nothing moves."""
+    from paygo.states import transition_target
+
+    policy = policy_for(code)
+    if not policy.entry_returned:
+        return ReturnDecision(policy.exception_kind or "return_advisory",
+                              "not a return of money (dishonored, contested or unknown code): review")
+    if entry_status == "returned" or already_returned:
+        return ReturnDecision("return_of_returned_entry", "the entry was already returned")
+    retry = entry_is_debit and may_retry(code, presentment, original_effective, today)
+    event = "returned_for_retry" if retry else "failed"
+    if transition_target(invoice_status, event) is None:
+        return ReturnDecision("return_state_conflict",
+                              f"the invoice is {invoice_status}: a return cannot move it ({event}); review")
+    return ReturnDecision(event=event, clawback=entry_is_debit and entry_status == "settled",
+                          refund=not entry_is_debit)
+
+
 # Monitoring groups (NACHA Operating Rules 2.17.2: unauthorized 0.5%, administrative 3%, all 15%).
 UNAUTHORIZED_CODES = frozenset({"R05", "R07", "R10", "R11", "R29", "R51"})
 ADMINISTRATIVE_CODES = frozenset({"R02", "R03", "R04"})

@@ -168,22 +168,21 @@ def _draft(session: Session, today: date, settings: BankSettings, cipher: Accoun
         .order_by(Invoice.id)
     ).all()
     for invoice, employer in rows:
-        if invoice.total_cents == 0:
-            record(session, invoice, "nothing_due", on=today, by=ACTOR, why="zero amount: nothing to debit")
+        presentment = next_presentment(session, invoice.id) if invoice.status == "scheduled" else 1
+        verdict, reason = debit_verdict(
+            status=invoice.status, total_cents=invoice.total_cents, noticed_presentment=invoice.debit_presentment,
+            debit_date=invoice.debit_date, presentment=presentment, horizon=horizon,
+            authorization_status=employer.authorization_status, has_bank=employer.bank_routing is not None,
+            per_entry_limit_cents=settings.per_entry_limit_cents)
+        if verdict == NOTHING_DUE:
+            record(session, invoice, "nothing_due", on=today, by=ACTOR, why=reason)
             draft.zero.append(invoice.number)
             continue
-        if invoice.status != "scheduled":
-            continue  # not noticed yet
-        presentment = next_presentment(session, invoice.id)
-        if invoice.debit_presentment != presentment or invoice.debit_date is None or invoice.debit_date > horizon:
-            continue  # no notice for this presentment yet, or not due
-        if employer.authorization_status != "active" or employer.bank_routing is None:
-            draft.held.append((invoice.number, f"employer authorization is {employer.authorization_status}"))
+        if verdict == SKIP:
             continue
-        if abs(invoice.total_cents) > settings.per_entry_limit_cents:
-            reason = (f"amount {abs(invoice.total_cents)} cents is above the per-entry limit of "
-                      f"{settings.per_entry_limit_cents} cents: held for review")
-            _hold_once(session, invoice, reason)
+        if verdict in (HOLD, OVER_LIMIT):
+            if verdict == OVER_LIMIT:
+                _hold_once(session, invoice, reason)
             draft.held.append((invoice.number, reason))
             continue
         if employer.bank_details_version != invoice.debit_bank_details_version:
@@ -201,6 +200,27 @@ def _draft(session: Session, today: date, settings: BankSettings, cipher: Accoun
         )
         draft.entries.append((invoice, employer, presentment, description, spec))
     return draft
+
+
+SEND, SKIP, NOTHING_DUE, HOLD, OVER_LIMIT = "send", "skip", "nothing_due", "hold", "over_limit"
+
+
+def debit_verdict(*, status: str, total_cents: int, noticed_presentment: int | None, debit_date: date | None,
+                  presentment: int, horizon: date, authorization_status: str, has_bank: bool,
+                  per_entry_limit_cents: int) -> tuple[str, str]:
+    """What origination does with one issued or scheduled ach_debit invoice, and why (pure):
+    SEND an entry; SKIP (not noticed for this presentment, or not due by `horizon`); NOTHING_DUE
+    (a zero total: paid); HOLD (no valid authorization or bank details); OVER_LIMIT (held for review)."""
+    if total_cents == 0:
+        return NOTHING_DUE, "zero amount: nothing to debit"
+    if status != "scheduled" or noticed_presentment != presentment or debit_date is None or debit_date > horizon:
+        return SKIP, "no notice for this presentment yet, or not due"
+    if authorization_status != "active" or not has_bank:
+        return HOLD, f"employer authorization is {authorization_status}"
+    if abs(total_cents) > per_entry_limit_cents:
+        return OVER_LIMIT, (f"amount {abs(total_cents)} cents is above the per-entry limit of "
+                            f"{per_entry_limit_cents} cents: held for review")
+    return SEND, ""
 
 
 def _outgoing(home: Path) -> Path:
