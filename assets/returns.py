@@ -3,7 +3,7 @@
 import dagster as dg
 from sqlalchemy import select
 
-from paygo.ach.reconcile import reconcile_return_file
+from paygo.ach.reconcile import RefusedFile, reconcile_return_file
 from paygo.db.models import ExceptionItem
 from pipelines.partitions import ach_return_files
 from pipelines.resources import BankConnection, PaygoClock, PaygoDatabase
@@ -20,8 +20,14 @@ def ach_return_entries(
     with database.session() as session:
         result = reconcile_return_file(session, data, name=name, received_on=clock.today(), cipher=database.cipher())
     connection.archive_return(name)  # only after the commit: a crash before it re-reads the file (a no-op)
+    refused = isinstance(result, RefusedFile)
+    if refused:
+        context.log.error(f"{name} refused whole (exception {result.exception_id}): {len(result.parse_errors)} "
+                          "violation(s); nothing applied, the bank must re-deliver it")
     return dg.MaterializeResult(
         metadata={
+            "refused": refused,
+            "exception_id": result.exception_id if refused else None,
             "already_reconciled": result.already_reconciled,
             "items": result.items,
             "applied": result.applied,

@@ -1,14 +1,17 @@
 """Cross-asset invariants, each a database query in `paygo.invariants` or `paygo.ledger.repo`.
 
 The billing checks are blocking with severity ERROR on `invoice_book`, which `ach_debit_files`
-depends on: no NACHA file is built from a book whose invoices or ledger do not add up."""
+depends on: no NACHA file is built from a book whose invoices or ledger do not add up.
+`every_issued_invoice_has_its_pdf` (also on `invoice_book`, which re-creates missing PDFs before it
+runs) is red, not blocking: a missing document is for ops to look at, the money is right."""
 
 import dagster as dg
 
 from assets.invoices import invoice_book
 from paygo.invariants import invoices_not_matching_lines, runs_with_several_live_invoices
+from paygo.invoicing.pdfs import missing_pdfs
 from paygo.ledger.repo import unbalanced_transactions
-from pipelines.resources import PaygoDatabase
+from pipelines.resources import PaygoDatabase, PaygoHome
 
 
 def _result(violations: list, what: str) -> dg.AssetCheckResult:
@@ -39,3 +42,11 @@ def ledger_transactions_balance(database: PaygoDatabase) -> dg.AssetCheckResult:
     """Every ledger transaction's entries sum to zero."""
     with database.session() as session:
         return _result([(k,) for k in unbalanced_transactions(session)], "every ledger transaction balances")
+
+
+@dg.asset_check(asset=invoice_book, blocking=False)
+def every_issued_invoice_has_its_pdf(database: PaygoDatabase, home: PaygoHome) -> dg.AssetCheckResult:
+    """Every invoice (any status) and stored remit bill has its PDF file under PAYGO_HOME."""
+    with database.session() as session:
+        missing = missing_pdfs(session, home.folder())
+    return _result([(number,) for number in missing], "every issued invoice and remit bill has its PDF")

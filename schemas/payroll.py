@@ -23,6 +23,7 @@ from paygo.payroll import cells as parse
 from paygo.payroll.columns import (
     CLASS_CODE_PATTERN,
     FEIN_PATTERN,
+    MAX_TEXT_CHARS,
     MONEY_COLUMNS,
     MONOPOLISTIC_STATES,
     OFFICER_FALSE,
@@ -32,12 +33,29 @@ from paygo.payroll.columns import (
     USPS_STATES,
 )
 
+# The length checks of the free-text columns (MAX_TEXT_CHARS: the database columns' lengths), by
+# check name -> column. A check's name states its limit, so a changed limit must rename it.
+LENGTH_CHECKS: dict[str, str] = {
+    "policy_number_at_most_64_chars": "policy_number",
+    "payroll_run_id_at_most_128_chars": "payroll_run_id",
+    "employee_id_at_most_64_chars": "employee_id",
+}
+assert all(name == f"{c}_at_most_{MAX_TEXT_CHARS[c]}_chars" for name, c in LENGTH_CHECKS.items())
+assert sorted(LENGTH_CHECKS.values()) == sorted(MAX_TEXT_CHARS)
+
+
+def _at_most(column: str) -> Callable[[pl.Expr], pl.Expr]:
+    return lambda text: text.str.len_chars() <= MAX_TEXT_CHARS[column]
+
+
 # check name -> the reason an error line gives
 REASONS: dict[str, str] = {
     "not_nullable": "is required and is empty",
     "fein_is_9_digits": "must be an employer FEIN of 9 digits, 123456789 or 12-3456789",
     "run_type_is_known": "must be one of regular, off_cycle, correction (lowercase)",
     "is_a_date": "must be a real date written YYYY-MM-DD",
+    "policy_number_at_most_64_chars": "must be at most 64 characters",
+    "payroll_run_id_at_most_128_chars": "must be at most 128 characters",
     "employee_id_at_most_64_chars": "must be 1 to 64 characters",
     "employee_id_not_ssn_shaped": "looks like a social security number; the file must not carry them",
     "is_officer_is_a_flag": "must be true/false, Y/N or 1/0",
@@ -78,7 +96,7 @@ CELL_RULES: dict[str, tuple[tuple[str, ...], Callable[[pl.Expr], pl.Expr]]] = {
     "fein_is_9_digits": (("employer_fein",), lambda text: text.str.contains(FEIN_PATTERN)),
     "run_type_is_known": (("run_type",), _in(RUN_TYPES)),
     "is_a_date": (("pay_date", "period_start", "period_end"), lambda text: parse.date(text).is_not_null()),
-    "employee_id_at_most_64_chars": (("employee_id",), lambda text: text.str.len_chars() <= 64),
+    **{name: ((column,), _at_most(column)) for name, column in LENGTH_CHECKS.items()},
     "employee_id_not_ssn_shaped": (("employee_id",), lambda text: ~text.str.contains(SSN_PATTERN)),
     "is_officer_is_a_flag": (("is_officer",), lambda text: text.str.to_lowercase().is_in(OFFICER_TRUE + OFFICER_FALSE)),
     "state_is_usps_code": (("state",), _in(sorted(USPS_STATES))),
@@ -129,6 +147,14 @@ class PayrollCells(pa.DataFrameModel):
     @pa.check(*CELL_RULES["fein_is_9_digits"][0], name="fein_is_9_digits")
     def _fein(cls, data: PolarsData) -> pl.LazyFrame:
         return _rule(data, "fein_is_9_digits")
+
+    @pa.check(*CELL_RULES["policy_number_at_most_64_chars"][0], name="policy_number_at_most_64_chars")
+    def _policy_len(cls, data: PolarsData) -> pl.LazyFrame:
+        return _rule(data, "policy_number_at_most_64_chars")
+
+    @pa.check(*CELL_RULES["payroll_run_id_at_most_128_chars"][0], name="payroll_run_id_at_most_128_chars")
+    def _run_len(cls, data: PolarsData) -> pl.LazyFrame:
+        return _rule(data, "payroll_run_id_at_most_128_chars")
 
     @pa.check(*CELL_RULES["run_type_is_known"][0], name="run_type_is_known")
     def _run_type(cls, data: PolarsData) -> pl.LazyFrame:
@@ -198,13 +224,13 @@ class PayrollRows(pa.DataFrameModel):
 
     row: pl.Int64 = pa.Field(ge=1, unique=True)
     employer_fein: str = pa.Field(str_matches=r"^[0-9]{9}$")
-    policy_number: str
-    payroll_run_id: str
+    policy_number: str = pa.Field(str_length={"max_value": MAX_TEXT_CHARS["policy_number"]})
+    payroll_run_id: str = pa.Field(str_length={"max_value": MAX_TEXT_CHARS["payroll_run_id"]})
     run_type: str = pa.Field(isin=list(RUN_TYPES))
     pay_date: pl.Date
     period_start: pl.Date
     period_end: pl.Date
-    employee_id: str = pa.Field(str_length={"min_value": 1, "max_value": 64})
+    employee_id: str = pa.Field(str_length={"min_value": 1, "max_value": MAX_TEXT_CHARS["employee_id"]})
     is_officer: pl.Boolean
     state: str = pa.Field(isin=sorted(USPS_STATES - MONOPOLISTIC_STATES))
     class_code: str = pa.Field(str_matches=CLASS_CODE_PATTERN)

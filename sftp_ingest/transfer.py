@@ -10,6 +10,10 @@ Rules (docs/sftp.md):
 - Writes go to a temporary name first and are renamed into place; SFTP v3 rename never replaces
   an existing file, so an archived file, a report or a bank file is never overwritten. When a
   name is taken the next free ``stem-2.ext``, ``stem-3.ext``, ... is used.
+- An upload that must survive a crash (the bank's NACHA files) writes a unique hidden temp name,
+  ``.NAME.<32 hex>.part`` (`temp_name`), so concurrent attempts never write into one file; the
+  attempt that confirms NAME removes every temp file an attempt at NAME left (`remove_temp_files`):
+  after a SIGKILL between write and rename the temp file is a complete copy of the file.
 
 Worked example: archiving ``/inbox/p1.csv`` when ``/archive/p1.csv`` exists moves it to
 ``/archive/p1-2.csv``; both bytes stay on the server.
@@ -19,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 import socket
 import stat
+import uuid
 from dataclasses import dataclass
 
 import paramiko
@@ -161,6 +167,46 @@ def rename_to_free_name(sftp: paramiko.SFTPClient, source: str, folder: str, nam
                 continue
             raise
     raise FileExistsError(f"no free name for {name} in {folder} after {MAX_NAME_ATTEMPTS} tries")
+
+
+def temp_name(name: str) -> str:
+    """A hidden temporary name of its own for one upload of `name`: ``.NAME.<32 hex>.part``."""
+    return f".{name}.{uuid.uuid4().hex}.part"
+
+
+def is_temp_of(name: str, candidate: str) -> bool:
+    """True when `candidate` is a temporary name an upload of `name` uses: ``.NAME.<32 hex>.part``
+    (`temp_name`), or the fixed ``NAME.part`` / ``.NAME.part`` of earlier versions."""
+    if candidate in (f"{name}.part", f".{name}.part"):
+        return True
+    prefix = f".{name}."
+    return candidate.startswith(prefix) and _TEMP_TAIL.fullmatch(candidate, len(prefix)) is not None
+
+
+_TEMP_TAIL = re.compile(r"[0-9a-f]{32}\.part")
+
+
+def remove_temp_files(sftp: paramiko.SFTPClient, folder: str, name: str) -> list[str]:
+    """Remove the temporary files that uploads of `name` left in `folder`; returns their paths.
+
+    Call it once `folder/name` is confirmed: a temp file left by an attempt killed between write
+    and rename is a whole copy of the file, which a bank reading every file would take twice. A
+    temp file another attempt removes first is not an error."""
+    removed = []
+    for raw_name, attrs in _readdir(sftp, folder):
+        try:
+            candidate = raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if attrs.st_mode is None or not stat.S_ISREG(attrs.st_mode) or not is_temp_of(name, candidate):
+            continue
+        path = posixpath.join(folder, candidate)
+        try:
+            sftp.remove(path)
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return sorted(removed)
 
 
 def _upload_temp(sftp: paramiko.SFTPClient, temp: str, data: bytes) -> None:

@@ -50,6 +50,13 @@ class DirectoryBank:
             folder.mkdir(parents=True, exist_ok=True)
 
     def upload(self, name: str, data: bytes) -> str:
+        """Write a temp file of its own, link it to NAME (never overwriting), read NAME back, then
+        remove every temp file an attempt at NAME left: one killed between write and link leaves a
+        whole copy of the debit file in inbound/. A temp file that cannot be removed leaves the
+        upload unconfirmed (the re-run confirms again and retries)."""
+        from paygo.pause import pause_point
+        from sftp_ingest.transfer import is_temp_of
+
         final = self.inbound / _safe(name)
         sent = hashlib.sha256(data).hexdigest()
         if not final.exists():
@@ -60,10 +67,15 @@ class DirectoryBank:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
+                pause_point("before_bank_rename")
                 try:
                     os.link(temp, final)  # atomic and never overwrites, unlike rename
                 except FileExistsError:
                     pass  # someone landed NAME first: the read-back decides
+                except FileNotFoundError:
+                    if not final.exists():
+                        raise
+                    # a concurrent attempt landed NAME and removed our temp file: the read-back decides
             except OSError as exc:
                 raise UploadNotConfirmed(f"upload of {name} failed: {exc.strerror}") from exc
             finally:
@@ -74,6 +86,14 @@ class DirectoryBank:
             raise UploadNotConfirmed(f"could not read back {name}: {exc.strerror}") from exc
         if back != sent:
             raise UploadNotConfirmed(f"{name} at the bank has sha256 {back}, sent {sent}")
+        try:
+            with os.scandir(self.inbound) as entries:
+                leftovers = [e.path for e in entries if is_temp_of(name, e.name) and e.is_file(follow_symlinks=False)]
+            for leftover in leftovers:
+                Path(leftover).unlink(missing_ok=True)
+        except OSError as exc:
+            raise UploadNotConfirmed(f"{name} landed but a temporary copy of it could not be removed: "
+                                     f"{exc.strerror}") from exc
         return back
 
     def list_returns(self) -> list[str]:

@@ -15,7 +15,13 @@ from the carrier's wallet (`clawback`) before `debit_returned`. NOCs C01/C02/C03
 the employer's bank details (account encrypted, routing check digit validated, type from the
 transaction code) and bump `bank_details_version`; C09 is recorded; other change codes, and any
 NOC whose corrected data is invalid, go to the exception queue. A zero-entry ("heartbeat") file is
-"no returns today". Work is done in bulk (candidates loaded by trace in chunks), not per item.
+"no returns today". A file that fails any structural or control check (`paygo.nacha.check`, the
+verdict `paygo ach inspect` gives: cut short, controls that disagree, a record of the wrong length,
+not NACHA at all, a gzip archive that does not open) is refused whole: nothing applied, not recorded
+in return_files (a corrected re-delivery applies normally), one `return_file_refused` exception item
+per distinct file listing every violation. A return matches only an entry of its direction: the
+return of a debit (tc 26/36) a debit (27/37), of a credit (21/31) a credit (22/32).
+Work is done in bulk (candidates loaded by trace in chunks), not per item.
 Worked example: return-WEB.ach's R01 of original trace 091400600000001 for 12,354 cents, received
 2025-03-20, matches our entry 091400600000001 of 12,354 cents effective 2025-03-18 -> entry
 returned, `debit_returned`, presentment 1 < 3 -> invoice back to `scheduled` with its debit columns
@@ -35,18 +41,19 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from paygo.ach.actions import may_retry, policy_for
+from paygo.ach.actions import decide_return, policy_for
 from paygo.ach.settle import premium_to_carrier_key, update_by_id
 from paygo.calendar import add_banking_days
 from paygo.db.bulk import bind_values, raw_insert, select_in, update_in
 from paygo.db.crypto import AccountCipher, AccountNumberError, last4, validate_account_number
-from paygo.db.models import AchEntry, AchReturn, Employer, ExceptionItem, Invoice, InvoiceStatusChange, ReturnFile
+from paygo.db.models import AchEntry, AchReturn, Employer, ExceptionItem, ReturnFile
+from paygo.invoicing.status import StatusChange, record_many
+from paygo.states import transition
 from paygo.ledger import posting, repo
 from paygo.ledger.repo import post_many
 from paygo.nacha import codes
+from paygo.nacha.check import Checked, check_ach, describe
 from paygo.nacha.fields import is_valid_routing
-from paygo.nacha.read import maybe_gunzip, read_ach
-from paygo.nacha.read_columns import STRUCTURE
 from paygo.notifications.messages import Facts, compose
 from paygo.notifications.outbox import enqueue
 
@@ -86,72 +93,41 @@ class ReconcileResult:
     parse_errors: list[str] = field(default_factory=list)
 
 
-def _slice_items(text: str) -> list[ReceivedItem] | None:
-    """Fast path for a well-formed file (LF, 94-character lines): slice the fields we need.
+@dataclass
+class RefusedFile(ReconcileResult):
+    """A file refused whole: nothing applied, not recorded in return_files, one exception item."""
 
-    Positions as in paygo.nacha.records: Entry Detail tc 2-3, amount 30-39; Addenda 99 code 4-6,
-    original trace 7-21; Addenda 98 code 4-6, original trace 7-21, corrected data 36-64.
-    None when the file is not in that shape (the record reader handles it)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if "\r" in text or any(len(line) != 94 for line in lines):
-        return None
-    items: list[ReceivedItem] = []
-    entry: tuple[int, int] | None = None
-    last99: tuple[str, str] | None = None
-    first98: tuple[str, str, str] | None = None
-
-    def close() -> None:
-        if entry is not None and last99 is not None:
-            items.append(ReceivedItem("return", last99[0], last99[1], entry[1], entry[0]))
-        elif entry is not None and first98 is not None:
-            items.append(ReceivedItem("noc", first98[0], first98[1], entry[1], entry[0], first98[2]))
-
-    for line in lines:
-        kind = line[0]
-        if kind == "7" and entry is not None:
-            if line[1:3] == "99":
-                last99 = (line[3:6], line[6:21])
-            elif line[1:3] == "98" and first98 is None:
-                first98 = (line[3:6], line[6:21], line[35:64].strip())
-            continue
-        close()
-        entry, last99, first98 = None, None, None
-        if kind == "6":
-            if not (line[1:3].isdigit() and line[29:39].isdigit()):
-                return None
-            entry = (int(line[1:3]), int(line[29:39]))
-    close()
-    return items
+    exception_id: int = 0
+    refused_before: bool = False  # the same bytes were refused already (exception_id is that item)
+    not_nacha: bool = False
 
 
-def received_items(data: bytes) -> tuple[list[ReceivedItem], list[str]]:
-    """The returns and NOCs of a file, plus the reader's errors (as text).
+REFUSED_KIND = "return_file_refused"
+LISTED_VIOLATIONS = 200  # in the exception's detail; `paygo ach inspect FILE` lists them all
 
-    A well-formed file (LF-terminated 94-character lines in the order 1 (5 (6 7*)* 8)* 9+) is sliced
-    straight from its lines: what matters for matching is checked here (digits in amounts, codes
-    against the action table, unknown ones go to the exception queue); field-by-field validation is
-    `paygo ach inspect`'s job (1.7 s of the 100,000-return benchmark). Any other shape goes through
-    the record reader, whose errors are returned."""
-    data = maybe_gunzip(data)
-    if STRUCTURE.fullmatch(bytes(data[i] for i in range(0, len(data), 95))) and len(data) % 95 in (94, 0):
-        fast = _slice_items(data.decode("latin-1"))
-        if fast is not None:
-            return fast, []
-    read = read_ach(data)
-    errors = [str(d) for d in read.errors]
-    items: list[ReceivedItem] = []
-    for e in read.file.entries:
-        nines = [a for a in e.addenda if a.addenda_type_code == "99"]
-        if nines:
-            last = nines[-1]
-            items.append(ReceivedItem("return", last.return_code, last.original_trace, e.amount_cents,
-                                      e.transaction_code))
-        elif (noc := e.noc_addenda) is not None:
-            items.append(ReceivedItem("noc", noc.change_code, noc.original_trace, e.amount_cents,
-                                      e.transaction_code, noc.corrected_data.strip()))
-    return items, errors
+
+def _refuse(session: Session, sha: str, name: str, checked: Checked) -> RefusedFile:
+    """One file-level exception item per distinct refused file (the same bytes again add none)."""
+    violations = [describe(d) for d in checked.errors]
+    result = RefusedFile(parse_errors=violations, not_nacha=checked.not_nacha)
+    subject = f"return_file:{sha}"
+    earlier = session.scalar(select(ExceptionItem.id).where(ExceptionItem.kind == REFUSED_KIND,
+                                                            ExceptionItem.subject == subject)
+                             .order_by(ExceptionItem.id).limit(1))
+    if earlier is not None:
+        result.exception_id, result.refused_before = earlier, True
+        return result
+    what = "not a NACHA file" if checked.not_nacha else f"{len(violations)} violation(s)"
+    listed = violations[:LISTED_VIOLATIONS]
+    if len(violations) > LISTED_VIOLATIONS:
+        listed.append(f"... and {len(violations) - LISTED_VIOLATIONS} more (paygo ach inspect lists them all)")
+    row = ExceptionItem(kind=REFUSED_KIND, subject=subject,
+                        detail=f"return file {name} refused whole, nothing applied ({what}); the bank must "
+                               f"re-deliver it:\n" + "\n".join(listed))
+    session.add(row)
+    session.flush()
+    result.exception_id, result.exceptions = row.id, 1
+    return result
 
 
 @dataclass(frozen=True)
@@ -185,11 +161,35 @@ def _candidates(session: Session, traces: list[str], since: date, until: date) -
     return found
 
 
+DEBIT_RETURN_CODES = frozenset({26, 36, 46, 56})  # the automated return of a debit (27, 37, ...)
+CREDIT_RETURN_CODES = frozenset({21, 31, 41, 51})  # ... of a credit (22, 32, ...)
+
+
+def _same_direction(item: ReceivedItem, c: Candidate) -> bool:
+    """A return of money of a debit matches only a debit we sent, of a credit only a credit. Matched on
+    trace, amount and date alone: a return entry whose code is not an automated-return code (moov's
+    issue1620_return.ach has 22), a NOC (cor-example.ach's tc 21 answers a debit), and an advisory
+    (dishonored, contested, private code: it moves no money, it only names the entry for ops)."""
+    if item.kind != "return" or not policy_for(item.code).entry_returned:
+        return True
+    if item.transaction_code in DEBIT_RETURN_CODES:
+        return codes.is_debit(c.transaction_code)
+    if item.transaction_code in CREDIT_RETURN_CODES:
+        return not codes.is_debit(c.transaction_code)
+    return True
+
+
 def match(item: ReceivedItem, candidates: list[Candidate]) -> tuple[Candidate | None, str | None]:
-    """Exactly one candidate on trace + amount (returns) within the window, else the reason why not."""
+    """Exactly one candidate on trace + amount (returns) + direction within the window, else the reason why not."""
     hits = [c for c in candidates if item.kind == "noc" or c.amount_cents == item.amount_cents]
     if not hits:
         return None, "unmatched: no entry with this original trace, amount and date"
+    fitting = [c for c in hits if _same_direction(item, c)]
+    if not fitting:
+        returned = "a debit" if item.transaction_code in DEBIT_RETURN_CODES else "a credit"
+        return None, (f"unmatched: transaction code {item.transaction_code} returns {returned}; no entry of that "
+                      f"direction has this original trace, amount and date")
+    hits = fitting
     if len(hits) > 1 and item.kind == "return" and policy_for(item.code).entry_returned:
         live = [c for c in hits if c.status != "returned"]  # money can only come back from a live debit
         if len(live) == 1:
@@ -214,6 +214,8 @@ class BankChange:
 
 
 def _account_type(tc_text: str) -> str:
+    if not (tc_text.isascii() and tc_text.isdigit()):
+        raise ValueError("corrected transaction code is not two digits")
     tc = int(tc_text)
     if tc in (22, 27, 23, 28):
         return "checking"
@@ -222,28 +224,60 @@ def _account_type(tc_text: str) -> str:
     raise ValueError("transaction code is not a checking or savings code")
 
 
+CORRECTED_DATA_LENGTH = 29  # Addenda 98 positions 36-64
+# ABA routing numbers begin 00-12 (banks), 21-32 (thrifts), 61-72 (electronic), 80 (traveler's checks).
+ROUTING_PREFIXES = frozenset([*range(0, 13), *range(21, 33), *range(61, 73), 80])
+
+
+def _corrected_routing(text: str) -> str:
+    if not is_valid_routing(text):
+        raise ValueError("corrected routing number fails its check digit")
+    if text == "000000000" or int(text[:2]) not in ROUTING_PREFIXES:
+        raise ValueError("corrected routing number is not a routing number (zeros or an unused prefix)")
+    return text
+
+
+def _corrected_account(text: str) -> str:
+    """4 to 17 letters, digits or dashes once trimmed, not all zeros (messages never echo it)."""
+    account = validate_account_number(text)
+    if not account.strip("0-"):
+        raise AccountNumberError("corrected account number is all zeros")
+    return account
+
+
+def _blank(text: str, after: str) -> None:
+    if text.strip():
+        raise ValueError(f"corrected data runs on past the {after}")
+
+
 def parse_correction(code: str, data: str) -> BankChange:
-    """NACHA Appendix Four corrected-data layouts; raises ValueError (message without the account)."""
-    raw = data.ljust(29)
-    if code == "C01":
-        return BankChange(account=validate_account_number(raw[:17]))
-    if code == "C02":
-        routing = raw[:9]
-        if not is_valid_routing(routing):
-            raise ValueError("corrected routing number fails its check digit")
-        return BankChange(routing=routing)
+    """NACHA Appendix Four corrected-data layouts; raises ValueError (message without the account).
+
+    Each layout is read whole: what lies outside its fields must be blank (29 digits under a C01 are
+    not an account of 17 with 12 to spare), an account is 4-17 letters, digits or dashes and not all
+    zeros, a routing number has its check digit and a prefix the ABA assigns."""
+    if len(data) > CORRECTED_DATA_LENGTH:
+        raise ValueError(f"corrected data is longer than its {CORRECTED_DATA_LENGTH} characters")
+    raw = data.ljust(CORRECTED_DATA_LENGTH)
+    if code == "C01":  # account 1-17
+        _blank(raw[17:], "account number")
+        return BankChange(account=_corrected_account(raw[:17]))
+    if code == "C02":  # routing 1-9
+        _blank(raw[9:], "routing number")
+        return BankChange(routing=_corrected_routing(raw[:9]))
     if code == "C03":  # routing 1-9, 3 spaces, account 13-29
-        if not is_valid_routing(raw[:9]):
-            raise ValueError("corrected routing number fails its check digit")
-        return BankChange(routing=raw[:9], account=validate_account_number(raw[12:29]))
-    if code == "C05":
-        return BankChange(account_type=_account_type(raw[:2].strip()))
+        _blank(raw[9:12], "routing number")
+        return BankChange(routing=_corrected_routing(raw[:9]), account=_corrected_account(raw[12:29]))
+    if code == "C05":  # transaction code 1-2
+        _blank(raw[2:], "transaction code")
+        return BankChange(account_type=_account_type(raw[:2]))
     if code == "C06":  # account 1-17, 3 spaces, transaction code 21-22
-        return BankChange(account=validate_account_number(raw[:17]), account_type=_account_type(raw[20:22]))
+        _blank(raw[17:20], "account number")
+        _blank(raw[22:], "transaction code")
+        return BankChange(account=_corrected_account(raw[:17]), account_type=_account_type(raw[20:22]))
     if code == "C07":  # routing 1-9, account 10-26, transaction code 27-28
-        if not is_valid_routing(raw[:9]):
-            raise ValueError("corrected routing number fails its check digit")
-        return BankChange(routing=raw[:9], account=validate_account_number(raw[9:26]),
+        _blank(raw[28:], "transaction code")
+        return BankChange(routing=_corrected_routing(raw[:9]), account=_corrected_account(raw[9:26]),
                           account_type=_account_type(raw[26:28]))
     if code == "C09":
         return BankChange()
@@ -264,11 +298,14 @@ def reconcile_return_file(session: Session, data: bytes, *, name: str, received_
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(ReturnFile.id).where(ReturnFile.sha256 == sha)) is not None:
         return ReconcileResult(already_reconciled=True)
-    rf = ReturnFile(sha256=sha, name=name)
-    session.add(rf)
-    session.flush()
     with _collector_paused():
-        return _reconcile(session, rf.id, data, received_on, cipher)
+        checked = check_ach(data, item=ReceivedItem)  # the verdict `paygo ach inspect` gives, and the items
+        if not checked.valid:  # refused whole and not recorded: a corrected re-delivery applies normally
+            return _refuse(session, sha, name, checked)
+        rf = ReturnFile(sha256=sha, name=name)
+        session.add(rf)
+        session.flush()
+        return _reconcile(session, rf.id, checked.items, received_on, cipher)
 
 
 @contextmanager
@@ -285,10 +322,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _reconcile(session: Session, file_id: int, data: bytes, received_on: date,
+def _reconcile(session: Session, file_id: int, items: list[ReceivedItem], received_on: date,
                cipher: AccountCipher | None) -> ReconcileResult:
-    items, errors = received_items(data)
-    result = ReconcileResult(items=len(items), parse_errors=errors)
+    result = ReconcileResult(items=len(items))
     if not items:
         return result  # a heartbeat: no returns today
     since = add_banking_days(received_on, -RETURN_WINDOW_BANKING_DAYS)
@@ -310,7 +346,7 @@ class _Applier:
         self.returns: list[tuple] = []  # ach_returns rows, RETURN_COLUMNS
         self.exceptions: list[tuple[int, str, str]] = []  # (index into returns, kind, detail)
         self.entry_updates: list[dict] = []
-        self.invoice_changes: list[tuple[int, str, str, str]] = []
+        self.invoice_changes: list[StatusChange] = []
         self.txns: list[posting.Transaction] = []
         self.messages = []
         self.auth: dict[int, str] = {}
@@ -369,36 +405,35 @@ class _Applier:
     # --- returns
     def ret(self, item: ReceivedItem, m: Candidate, key: str) -> None:
         policy = policy_for(item.code)
-        if not policy.entry_returned:
-            self.exception(item, m, key, policy.exception_kind or "return_advisory",
-                           "not a return of money (dishonored, contested or unknown code): review")
-            return
-        if m.status == "returned" or m.entry_id in self.touched_entries:
-            self.exception(item, m, key, "return_of_returned_entry", "the entry was already returned")
+        current = self.invoice_status.get(m.invoice_id, m.invoice_status)
+        is_debit = codes.is_debit(m.transaction_code)
+        decision = decide_return(
+            item.code, entry_status=m.status, entry_is_debit=is_debit, invoice_status=current,
+            presentment=m.presentment, today=self.today, already_returned=m.entry_id in self.touched_entries,
+            original_effective=self.original_date(m) if is_debit and policy.retry else m.effective_date)
+        if decision.exception_kind:
+            self.exception(item, m, key, decision.exception_kind, decision.reason)
             return
         self.touched_entries.add(m.entry_id)
         self.record(item, m, key, "applied")
         self.r.applied += 1
         employer = self.employer(m.employer_id)
-        self.entry_updates.append({"id": m.entry_id, "status": "returned",
-                                   "returned_at": datetime.now(timezone.utc)})
-        if not codes.is_debit(m.transaction_code):
+        self.entry_updates.append({"id": m.entry_id})
+        if decision.refund:
             self.refund_returned(item, m, employer)
             return
-        if m.status == "settled":  # a late return: take the money back from the wallet, explicitly
+        if decision.clawback:  # a late return: take the money back from the wallet, explicitly
             self.claw_back(item, m)
         self.txns.append(posting.debit_returned(m.invoice_number, m.presentment, employer.fein, m.amount_cents,
                                                 item.code, self.today))
-        current = self.invoice_status.get(m.invoice_id, m.invoice_status)
         facts = Facts(employer.name, employer.email or "", m.invoice_number, m.amount_cents, m.account_last4,
                       m.presentment, item.code)
-        if policy.retry and may_retry(item.code, m.presentment, self.original_date(m), self.today):
-            self.set_invoice(m.invoice_id, current, "scheduled",
+        if decision.event == "returned_for_retry":
+            self.set_invoice(m.invoice_id, current, "returned_for_retry",
                              f"{item.code} on presentment {m.presentment}: re-present as {m.presentment + 1}")
             self.r.retries_scheduled += 1
             return
-        self.set_invoice(m.invoice_id, current, policy.invoice_status or current,
-                         f"{item.code} on presentment {m.presentment}")
+        self.set_invoice(m.invoice_id, current, "failed", f"{item.code} on presentment {m.presentment}")
         self.r.failures += 1
         if policy.authorization_status:
             self.auth[m.employer_id] = policy.authorization_status
@@ -432,9 +467,9 @@ class _Applier:
         first = self.s.scalar(select(func.min(AchEntry.effective_date)).where(AchEntry.invoice_id == m.invoice_id))
         return first or m.effective_date
 
-    def set_invoice(self, invoice_id: int, current: str, to: str, reason: str) -> None:
-        self.invoice_status[invoice_id] = to
-        self.invoice_changes.append((invoice_id, current, to, reason))
+    def set_invoice(self, invoice_id: int, current: str, event: str, reason: str) -> None:
+        self.invoice_status[invoice_id] = transition(current, event)  # refuses what the lifecycle forbids
+        self.invoice_changes.append(StatusChange(invoice_id, current, event, reason))
 
     def claw_back(self, item: ReceivedItem, m: Candidate) -> None:
         settled = [repo.load(self.s, f"debit_settled:{m.invoice_number}:{m.presentment}")]
@@ -494,28 +529,11 @@ class _Applier:
                  "created_at": now}
                 for i, k, d in self.exceptions])
         update_in(s, AchEntry.__table__, [u["id"] for u in self.entry_updates],
-                  {"status": "returned", "returned_at": now})
+                  {"status": "returned", "returned_at": now, "returned_on": self.today})
         post_many(s, [t for t in self.txns if t.kind == "clawback"])
         post_many(s, [t for t in self.txns if t.kind != "clawback"])
-        self.write_invoice_changes(now)
+        record_many(s, self.invoice_changes, on=self.today, by=CHANGED_BY)
         if self.auth:
             update_by_id(s, Employer, [{"id": e, "authorization_status": a} for e, a in self.auth.items()])
         enqueue(s, self.messages)
         s.expire_all()  # bulk updates bypassed the identity map
-
-    def write_invoice_changes(self, now: datetime) -> None:
-        """Each invoice to its last status, with a history row per change (as `set_invoice_statuses`);
-        one UPDATE per status, and the re-presented ones (`scheduled`, not noticed yet) also lose the
-        debit the last notice announced, in the same statement (one pass over the table's pages)."""
-        changes = [c for c in self.invoice_changes if c[1] != c[2]]
-        by_status: dict[str, list[int]] = defaultdict(list)
-        for invoice_id, to in self.invoice_status.items():
-            by_status[to].append(invoice_id)
-        for to, ids in sorted(by_status.items()):
-            values: dict = {"status": to}
-            if to == "scheduled":
-                values.update(debit_date=None, debit_presentment=None, debit_bank_details_version=None)
-            update_in(self.s, Invoice.__table__, ids, values)
-        raw_insert(self.s, InvoiceStatusChange.__table__,
-                   ("invoice_id", "from_status", "to_status", "changed_by", "reason", "changed_at"),
-                   [(i, fr, to, CHANGED_BY, why, now) for i, fr, to, why in changes])

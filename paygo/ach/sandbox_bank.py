@@ -151,10 +151,11 @@ class SandboxBank:
                         immediate_origin=" " + SANDBOX_ROUTING, immediate_origin_name="PAYGO SANDBOX BANK",
                         odfi_routing=SANDBOX_ROUTING, created=datetime(today.year, today.month, today.day),
                         file_id_modifier="ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n - 1) % 26])
-        skeleton = build_file(spec, [
+        skeleton = build_file(spec, [  # placeholder entries of the batch's return codes: its service class
             BatchSpec("SANDBOX RETURNS", "9091000019", "NOC" if sec == codes.COR else "RETURN", today,
-                      [EntrySpec(codes.CHECKING_DEBIT, SANDBOX_ROUTING, "0000", 1)], sec_code=sec)
-            for sec, _ in groups
+                      [EntrySpec(tc, SANDBOX_ROUTING, "0000", 1) for tc in sorted({_return_tc(p) for p in ps})],
+                      sec_code=sec)
+            for sec, ps in groups
         ])
         sequence = 0
         batches = []
@@ -174,7 +175,7 @@ class SandboxBank:
 
     def _entry(self, p: dict, trace: str) -> EntryDetail:
         odfi8 = p["trace"][:8]  # a return goes back to the ODFI that sent the original
-        tc = codes.CHECKING_RETURN_DEBIT if p["tc"] == codes.CHECKING_DEBIT else codes.SAVINGS_RETURN_DEBIT
+        tc = _return_tc(p)
         if p["code"].startswith("C"):
             addenda = Addenda98("7", "98", p["code"], p["trace"], " " * 6, p["rdfi"], alpha(p.get("corrected", C01_NEW_ACCOUNT), 29),
                                 " " * 15, trace)
@@ -185,3 +186,10 @@ class SandboxBank:
         return EntryDetail("6", numeric(tc, 2), odfi8, str(check_digit(odfi8)), alpha(p["account"], 17),
                            numeric(amount, 10), " " * 15, alpha(p["name"].strip()[:22], 22), "  ", "1", trace,
                            (addenda,))
+
+
+def _return_tc(p: dict) -> int:
+    """The return / NOC transaction code of an original: 27 -> 26, 37 -> 36, 22 -> 21, 32 -> 31."""
+    return {codes.CHECKING_DEBIT: codes.CHECKING_RETURN_DEBIT, codes.SAVINGS_DEBIT: codes.SAVINGS_RETURN_DEBIT,
+            codes.CHECKING_CREDIT: codes.CHECKING_RETURN_CREDIT,
+            codes.SAVINGS_CREDIT: codes.SAVINGS_RETURN_CREDIT}.get(p["tc"], codes.SAVINGS_RETURN_DEBIT)

@@ -1,8 +1,10 @@
 """`paygo ach inspect FILE [--json]`: parse and validate any NACHA file (spec/cli.md).
 
 Exit 0 when the file is valid (warnings allowed), 1 when it has errors, 2 for a usage error
-(missing or unreadable file). `.gz` input is accepted. Account numbers are shown masked to their
-last four characters, including NOC corrected data that carries an account number (C01, C03, C06, C07).
+(missing or unreadable file). Valid or not is `paygo.nacha.check.check_ach`'s verdict, the one
+`paygo ach reconcile` acts on: what inspect calls invalid, reconcile refuses whole. `.gz` input is
+accepted. Account numbers are shown masked to their last four characters, including NOC corrected
+data that carries an account number (C01, C03, C06, C07).
 """
 
 import argparse
@@ -11,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paygo.nacha.check import check_ach, describe
 from paygo.nacha.fields import mask_account
-from paygo.nacha.read import read_ach
 from paygo.nacha.records import AchFile, Addenda98, BatchHeader, EntryDetail, FileHeader
 from paygo.nacha.validate import entry_totals
 
@@ -110,11 +112,14 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"paygo ach inspect: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    result = read_ach(data)
-    report = inspect_json(result.file, result.deviations)
+    checked = check_ach(data, records=True)  # the verdict `paygo ach reconcile` acts on
+    report = inspect_json(checked.file or AchFile(None, (), None), checked.deviations)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        if checked.not_nacha:
+            print(f"{path.name}: INVALID; {describe(checked.errors[0]).removeprefix('file: ')}")
+            return 1
         print(f"{path.name}: {'valid' if report['valid'] else 'INVALID'}; {report['batch_count']} batches, "
               f"{report['entry_count']} entries, debits {report['total_debit_cents']} cents, "
               f"credits {report['total_credit_cents']} cents")

@@ -51,6 +51,7 @@ class InvoiceStatus(StrEnum):
     PAID = "paid"
     FAILED = "failed"
     VOID = "void"
+    NETTED = "netted"  # a credit whose debit never collected: it lowered what is owed, nothing is refunded
 
 
 class PaymentMethod(StrEnum):
@@ -258,6 +259,7 @@ STATUS_COLORS = {
     InvoiceStatus.PAID: colors.HexColor("#2e7d32"),
     InvoiceStatus.FAILED: colors.HexColor("#b26a00"),
     InvoiceStatus.VOID: layout.STAMP_RED,
+    InvoiceStatus.NETTED: colors.HexColor("#5c6770"),
 }
 
 
@@ -321,6 +323,8 @@ def _heading(doc: InvoiceDocument, title: str) -> list[Flowable]:
 def _amount_label(doc: InvoiceDocument) -> str:
     if doc.status is InvoiceStatus.VOID:
         return "Amount (void, not payable)"
+    if doc.status is InvoiceStatus.NETTED:
+        return "Credit (deducted)"
     if doc.total_cents < 0:
         return "Credit to you (refund)"
     if doc.status is InvoiceStatus.PAID:
@@ -340,6 +344,8 @@ def _amount_due_box(doc: InvoiceDocument) -> Table:
     when = layout.date_text(doc.due_date)
     if doc.status is InvoiceStatus.VOID:
         when = "nothing will be collected"
+    elif doc.status is InvoiceStatus.NETTED:
+        when = "deducted from what is owed"
     elif doc.total_cents < 0:
         when = "refunded, nothing to pay"
     elif doc.payment.method is PaymentMethod.ACH_DEBIT and doc.payment.debit_date is not None:
@@ -398,7 +404,7 @@ def _employer_invoice_body(doc: InvoiceDocument) -> list[Flowable]:
     )
     story: list[Flowable] = [layout.side_by_side(bill_to, source)]
     if doc.adjustment is not None:
-        story += _adjustment_block(doc.adjustment)
+        story += _adjustment_block(doc.adjustment, doc.status is InvoiceStatus.NETTED)
     widths = [0.8 * inch, 1.0 * inch, 1.9 * inch, 1.5 * inch, layout.CONTENT_WIDTH - 5.2 * inch]
     rows = [
         [line.state, line.class_code, dollars(line.auditable_wages_cents), line.net_rate, dollars(line.premium_cents)]
@@ -437,9 +443,10 @@ def _employer_invoice_body(doc: InvoiceDocument) -> list[Flowable]:
     return story
 
 
-def _adjustment_block(adj: Adjustment) -> list[Flowable]:
+def _adjustment_block(adj: Adjustment, netted: bool = False) -> list[Flowable]:
     difference = adj.difference_cents
-    meaning = "a credit, refunded to you" if difference < 0 else "an additional amount due" if difference else "no change"
+    refund = "deducted from what you owe" if netted else "refunded to you"
+    meaning = f"a credit, {refund}" if difference < 0 else "an additional amount due" if difference else "no change"
     return [
         layout.rich("<b>What this adjusts</b>", layout.HEADING),
         layout.rich(
@@ -505,6 +512,9 @@ def _payment_text(doc: InvoiceDocument) -> str:
             f"the bill date: by {layout.date_text(doc.due_date)}."
         )
     account = f"{pay.account_type.value if pay.account_type else ''} account ending {pay.account_last4}"
+    if doc.status is InvoiceStatus.NETTED:
+        return (f"The debit this credit corrects was not collected, so the credit of {dollars(-doc.total_cents)} "
+                "is deducted from what the employer owes for the payroll run instead of being refunded.")
     if doc.total_cents < 0:
         return f"The credit of {dollars(-doc.total_cents)} is refunded by ACH credit to the employer's {account}."
     if doc.status is InvoiceStatus.PAID:

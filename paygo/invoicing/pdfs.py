@@ -8,6 +8,14 @@ number of the invoice that replaces it. Consolidated remit bills are drawn from 
 appear as their last four digits only (the rows hold nothing more in clear).
 Example: INV-000001 issued for 2,715 cents -> invoices/INV-000001.pdf; after a correction voids
 it, the same path holds the VOID rendering and INV-000002.pdf the reissue.
+
+The files are derived from the database and re-created from it: a process killed after its commit
+and before its PDFs (whose re-run finds the payroll file already ingested) leaves invoices without
+a file, and `repair_missing_pdfs`, which every `paygo ingest` and the Dagster invoice assets run,
+writes them (and re-renders the invoice a missing reissue voided, whose VOID rendering the same
+crash may have missed); `missing_pdfs` is what the asset check "every issued invoice has its PDF"
+reports. Example: INV-000003 committed, the process killed, invoices/INV-000003.pdf absent ->
+repair_missing_pdfs(session, home) == ["INV-000003"], and the file reads back with its number.
 """
 
 from __future__ import annotations
@@ -22,18 +30,21 @@ from sqlalchemy.orm import Session
 from paygo import documents as d
 from paygo.db import models as m
 from paygo.invoicing.remit import remit_bill_document
+from paygo.pause import pause_point
 
 STATUS = {"issued": "issued", "scheduled": "scheduled", "in_flight": "scheduled", "paid": "paid",
-          "failed": "failed", "void": "void"}
+          "failed": "failed", "void": "void", "netted": "netted"}
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> bool:
+    """Write `data` at `path` (temp file + rename); False when the file already holds it."""
     if path.exists() and path.read_bytes() == data:
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+    return True
 
 
 def _payment(session: Session, inv: m.Invoice, employer: m.Employer) -> d.Payment:
@@ -79,7 +90,7 @@ def invoice_document(session: Session, inv: m.Invoice) -> d.InvoiceDocument | No
                       for x in lines_of(inv.id, "premium"))
         fee_lines = tuple(d.FeeLine(f.description, f.amount_cents) for f in lines_of(inv.id, "fee"))
     return d.InvoiceDocument(
-        invoice_number=inv.number, kind=inv.kind, status=status, issue_date=inv.issued_at.date(),
+        invoice_number=inv.number, kind=inv.kind, status=status, issue_date=inv.issue_date or inv.issued_at.date(),
         due_date=inv.due_date, payroll_company=company.name, total_cents=inv.total_cents, payment=payment,
         carrier_name=carrier.name, employer=d.Employer(employer.name, employer.fein), policy_number=policy.number,
         payroll_run=d.PayrollRun(run.payroll_run_id, run.run_type, run.pay_date, run.period_start, run.period_end),
@@ -91,26 +102,99 @@ def write_invoice_pdfs(session: Session, home: Path, numbers: Iterable[str] | No
     """Render invoices and stored consolidated remit bills under home/invoices; same rows, same bytes.
 
     `numbers`: only these invoices and bills (those a batch just created or voided, the bills
-    `issue_remit_bills` just issued); None renders every invoice and bill (`paygo ingest`)."""
-    home = Path(home)
-    paths = []
-    query = select(m.Invoice).where(m.Invoice.kind.in_(("invoice", "adjustment")))
-    bills = select(m.RemitBill)
-    if numbers is not None:
+    `issue_remit_bills` just issued); None renders every invoice and bill."""
+    pause_point("before_invoice_pdfs")  # tests: a kill after the commit, before any PDF
+    return [path for _, path, _ in _render(session, Path(home), numbers)]
+
+
+PDF_KINDS = ("invoice", "adjustment")  # the invoices that have a document (every status, void included)
+CHUNK = 500  # numbers per IN (...) query: SQLite and PostgreSQL cap the parameters of one statement
+
+
+def _render(session: Session, home: Path, numbers: Iterable[str] | None) -> list[tuple[str, Path, bool]]:
+    """(number, path, written) of each document rendered, in number order (invoices, then bills);
+    written is False when the file already held the bytes."""
+    if numbers is None:
+        chunks = [None]
+    else:
         wanted = sorted(set(numbers))
-        if not wanted:
-            return []
-        query = query.where(m.Invoice.number.in_(wanted))
-        bills = bills.where(m.RemitBill.number.in_(wanted))
-    for inv in session.scalars(query.order_by(m.Invoice.number)):
-        doc = invoice_document(session, inv)
-        if doc is None:
-            continue
-        path = home / (inv.pdf_path or f"invoices/{inv.number}.pdf")
-        _write(path, d.render_invoice_pdf(doc))
-        paths.append(path)
-    for bill in session.scalars(bills.order_by(m.RemitBill.number)):
-        path = home / (bill.pdf_path or f"invoices/{bill.number}.pdf")
-        _write(path, d.render_invoice_pdf(remit_bill_document(session, bill)))
-        paths.append(path)
-    return paths
+        chunks = [wanted[i:i + CHUNK] for i in range(0, len(wanted), CHUNK)]
+    invoices, bills = [], []
+    for chunk in chunks:
+        query = select(m.Invoice).where(m.Invoice.kind.in_(PDF_KINDS))
+        bill_query = select(m.RemitBill)
+        if chunk is not None:
+            query = query.where(m.Invoice.number.in_(chunk))
+            bill_query = bill_query.where(m.RemitBill.number.in_(chunk))
+        for inv in session.scalars(query.order_by(m.Invoice.number)):
+            doc = invoice_document(session, inv)
+            if doc is not None:
+                path = home / _pdf_path(inv.number, inv.pdf_path)
+                invoices.append((inv.number, path, _write(path, d.render_invoice_pdf(doc))))
+        for bill in session.scalars(bill_query.order_by(m.RemitBill.number)):
+            path = home / _pdf_path(bill.number, bill.pdf_path)
+            bills.append((bill.number, path, _write(path, d.render_invoice_pdf(remit_bill_document(session, bill)))))
+    return invoices + bills
+
+
+def _pdf_path(number: str, pdf_path: str | None) -> str:
+    return pdf_path or f"invoices/{number}.pdf"
+
+
+def _absent(home: Path, rows: Iterable[tuple[str, str | None]]) -> list[str]:
+    """The numbers whose file is not on disk: one listing per folder, not one stat per file."""
+    present: dict[Path, set[str]] = {}
+    absent = []
+    for number, pdf_path in rows:
+        path = home / _pdf_path(number, pdf_path)
+        if path.parent not in present:
+            try:
+                with os.scandir(path.parent) as entries:
+                    present[path.parent] = {e.name for e in entries if e.is_file()}
+            except FileNotFoundError:
+                present[path.parent] = set()
+        if path.name not in present[path.parent]:
+            absent.append(number)
+    return absent
+
+
+def _absent_files(session: Session, home: Path) -> tuple[list[str], list[str]]:
+    """(invoice numbers, remit bill numbers) whose file is not on disk, each in number order."""
+    invoices = session.execute(select(m.Invoice.number, m.Invoice.pdf_path)
+                               .where(m.Invoice.kind.in_(PDF_KINDS)).order_by(m.Invoice.number)).all()
+    bills = session.execute(select(m.RemitBill.number, m.RemitBill.pdf_path).order_by(m.RemitBill.number)).all()
+    return _absent(home, invoices), _absent(home, bills)
+
+
+def missing_pdfs(session: Session, home: Path) -> list[str]:
+    """Numbers of the invoices (every status) and stored remit bills whose PDF file is missing.
+
+    An adjustment that corrected a run to nothing for its policy has no document and is not
+    counted (its credit is in the ledger and the invoice list)."""
+    invoices, bills = _absent_files(session, Path(home))
+    # Rare: build the documents only to tell an adjustment that has none apart.
+    documented = set()
+    for i in range(0, len(invoices), CHUNK):
+        documented |= {inv.number for inv in session.scalars(
+            select(m.Invoice).where(m.Invoice.number.in_(invoices[i:i + CHUNK])))
+            if invoice_document(session, inv) is not None}
+    invoices = [n for n in invoices if n in documented]
+    return invoices + bills
+
+
+def repair_missing_pdfs(session: Session, home: Path) -> list[str]:
+    """Write the PDF of every invoice and stored remit bill whose file is missing; the numbers written.
+
+    A missing reissue also re-renders the invoice it replaced: the crash that lost the reissue's
+    file may have lost the VOID rendering of the invoice it voids (the file is rewritten only if
+    its bytes differ). Nothing missing costs one query and one folder listing."""
+    home = Path(home)
+    invoices, bills = _absent_files(session, home)
+    if not invoices and not bills:
+        return []
+    voided = []
+    for i in range(0, len(invoices), CHUNK):
+        reissues = select(m.Invoice.reissue_of_id).where(m.Invoice.number.in_(invoices[i:i + CHUNK]),
+                                                         m.Invoice.reissue_of_id.is_not(None))
+        voided += session.scalars(select(m.Invoice.number).where(m.Invoice.id.in_(reissues))).all()
+    return sorted(number for number, _, written in _render(session, home, [*invoices, *voided, *bills]) if written)

@@ -4,21 +4,29 @@ Rule (NACHA file-reject reasons, moov-io/ach reader.go; our reader policy): stri
 write, forgiving about what banks send back. Tolerated, reported as warnings: right-trimmed lines
 (padded back to 94), CRLF line ends, records without line breaks when the length is a multiple of
 94, a missing File Header / File Control in a fragment that holds only returns or NOCs, missing
-Batch Controls, zero-entry files, 9-filled blocks, bank-specific return codes R97-R99, a bad check
-digit in the File Header's immediate destination. Refused, reported as errors (never raised): a
+Batch Controls in such a fragment, zero-entry files, 9-filled blocks, a file without 9-fill,
+bank-specific return codes R97-R99, a bad check digit in the File Header's immediate destination.
+Refused, reported as errors (never raised): what is not a NACHA file at all (empty, blank, only
+9-fill, no File Header or Batch Header record: a CSV), a gzip archive cut short or corrupt, a
 length that is not a multiple of 94 without line breaks, a File Header after other records (1e),
 a record after the File Control (1k), a company name of zeros (2l), unknown return/change codes
-(R96, C92), a wrong RDFI check digit, controls that disagree with their entries.
+(R96, C92), a wrong RDFI check digit, controls that disagree with their entries, and the marks of
+a cut or damaged transfer: a file that has its File Header but lacks its File Control or a Batch
+Control, a short record ending in a space (a right-trimmed one never does: a character was lost),
+9-fill that stops short of a whole block of ten records.
 Worked example: return-no-file-header-control.ach reads as 1 batch with 1 R01 return and two
-warnings (missing FileHeader, missing FileControl); `valid` stays True.
+warnings (missing FileHeader, missing FileControl); `valid` stays True. The same return cut from a
+file that has its File Header (header, batch header, entry, addenda, then nothing) is refused:
+"file: error FileControl.record_type missing".
 """
 
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 
-from paygo.nacha.fields import RECORD_LENGTH
+from paygo.nacha.fields import BLOCKING_FACTOR, RECORD_LENGTH
 from paygo.nacha.records import (
     AchFile,
     Addenda,
@@ -34,6 +42,8 @@ from paygo.nacha.records import (
 from paygo.nacha.validate import validate_batch, validate_file_control
 
 FILL = "9" * RECORD_LENGTH
+# A line that opens a NACHA file or fragment: a File Header (type 1, priority 01) or a Batch Header.
+NACHA_OPENINGS = ("101", "5200", "5220", "5225")
 # Record-level rules a bank's file may break without us refusing it (see the module docstring).
 TOLERATED = frozenset({
     ("FileHeader", "immediate_destination", "check_digit"),
@@ -77,8 +87,38 @@ def _from(err: FieldError, line: int | None) -> Deviation:
 
 
 def maybe_gunzip(data: bytes) -> bytes:
-    """Decompress gzip input (magic 1f 8b); other bytes pass through."""
+    """Decompress gzip input (magic 1f 8b); other bytes pass through. Raises on a broken archive."""
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def unpack(data: bytes) -> tuple[bytes, Deviation | None]:
+    """`maybe_gunzip` that reports a truncated or corrupt archive as an error instead of raising."""
+    try:
+        return maybe_gunzip(data), None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        return b"", Deviation(None, "File", "gzip", "truncated_or_corrupt", "error", type(exc).__name__)
+
+
+def not_nacha(text: str, lines: list[str]) -> Deviation | None:
+    """The one deviation of a file that is not NACHA at all (why, as its value), else None."""
+    if not text:
+        why = "empty"
+    elif not text.strip():
+        why = "blank"
+    elif any(line.startswith(NACHA_OPENINGS) for line in lines):
+        return None
+    elif all(line == FILL or not line.strip() for line in lines):
+        why = "only 9-fill records"
+    else:
+        why = "no File Header or Batch Header record"
+    return Deviation(None, "File", "format", "not_nacha", "error", why)
+
+
+def padding_deviation(records: int) -> Deviation | None:
+    """9-fill must complete the last block of ten records: fewer means the file was cut."""
+    if records % BLOCKING_FACTOR:
+        return Deviation(None, "File", "block_count", "fill_incomplete", "error", str(records))
+    return None
 
 
 def split_records(text: str) -> tuple[list[str], list[Deviation]]:
@@ -113,6 +153,7 @@ class _Reader:
         self.addenda: list[Addenda] = []
         self.seen_record = False
         self.fill_started = False
+        self.records = 0  # non-blank lines, 9-fill included
 
     def note(self, line: int | None, record: str, field: str, rule: str, severity: str = "error", value: str = "") -> None:
         self.dev.append(Deviation(line, record, field, rule, severity, value))
@@ -131,15 +172,20 @@ class _Reader:
         assert self.batch_header is not None
         batch = Batch(self.batch_header, tuple(self.entries), control)
         where = n if control is not None else self.batch_header_line
-        if control is None:
-            self.note(self.batch_header_line, "BatchControl", "record_type", "missing", "warning")
+        if control is None:  # tolerated only in a fragment: a file with its File Header was cut
+            severity = "error" if self.header is not None else "warning"
+            self.note(self.batch_header_line, "BatchControl", "record_type", "missing", severity)
         self.dev.extend(_from(e, where) for e in validate_batch(batch))
         self.batches.append(batch)
         self.batch_header, self.entries = None, []
 
     def line(self, n: int, raw: str) -> None:
+        self.records += 1
         if len(raw) < RECORD_LENGTH:
-            self.note(n, "Record", "length", "right_trimmed", "warning", str(len(raw)))
+            if raw.endswith(" "):  # not right-trimmed: a character is missing
+                self.note(n, "Record", "length", "short", "error", str(len(raw)))
+            else:
+                self.note(n, "Record", "length", "right_trimmed", "warning", str(len(raw)))
             raw = raw.ljust(RECORD_LENGTH)
         elif len(raw) > RECORD_LENGTH:
             rule, sev = ("trailing_spaces", "warning") if not raw[RECORD_LENGTH:].strip() else ("too_long", "error")
@@ -207,17 +253,28 @@ class _Reader:
         severity = "warning" if fragment else "error"  # only a returns/NOC fragment may lack them
         if self.header is None:
             self.note(None, "FileHeader", "record_type", "missing", severity)
-        if self.control is None:
-            self.note(None, "FileControl", "record_type", "missing", severity)
+        if self.control is None:  # with its File Header present, the file was cut
+            self.note(None, "FileControl", "record_type", "missing", "error" if self.header is not None else severity)
         else:
             self.dev.extend(_from(e, self.control_line) for e in validate_file_control(file))
+        if self.fill_started and (short := padding_deviation(self.records)) is not None:
+            self.dev.append(short)
         return file
+
+
+EMPTY = AchFile(None, (), None)
 
 
 def read_ach(data: bytes) -> ReadResult:
     """Parse NACHA bytes (gzip accepted); never raises for bad content: deviations say what is wrong."""
-    text = maybe_gunzip(data).decode("latin-1")
+    raw, broken = unpack(data)
+    if broken is not None:
+        return ReadResult(EMPTY, (broken,))
+    text = raw.decode("latin-1")
     lines, deviations = split_records(text)
+    if lines or not deviations:
+        if (other := not_nacha(text, lines)) is not None:
+            return ReadResult(EMPTY, (other,))
     reader = _Reader()
     reader.dev.extend(deviations)
     for n, raw in enumerate(lines, start=1):
@@ -226,6 +283,6 @@ def read_ach(data: bytes) -> ReadResult:
             continue
         reader.line(n, raw)
     if not lines and any(d.severity == "error" for d in deviations):
-        return ReadResult(AchFile(None, (), None), tuple(deviations))  # refused before any record
+        return ReadResult(EMPTY, tuple(deviations))  # refused before any record
     file = reader.finish()
     return ReadResult(file, tuple(reader.dev))

@@ -20,7 +20,7 @@ import polars as pl
 
 from paygo.nacha import codes
 from paygo.nacha.fields import RECORD_LENGTH, WEIGHTS
-from paygo.nacha.read import FILL, Deviation, _from, maybe_gunzip, read_ach
+from paygo.nacha.read import FILL, Deviation, _from, padding_deviation, read_ach, unpack
 from paygo.nacha.records import (
     AchFile,
     BatchControl,
@@ -94,7 +94,9 @@ def _check_digit_expr(rdfi: pl.Expr) -> pl.Expr:
 
 def read_columns(data: bytes) -> ColumnarRead:
     """NACHA bytes (gzip accepted) -> ColumnarRead; column-wise when well-formed, else record by record."""
-    data = maybe_gunzip(data)
+    data, broken = unpack(data)
+    if broken is not None:
+        return ColumnarRead(None, [], [], None, entries_frame(AchFile(None, (), None)), (broken,))
     if not _is_canonical(data):
         return _fallback(data)
     body = data[:-1] if data.endswith(b"\n") else data
@@ -102,7 +104,8 @@ def read_columns(data: bytes) -> ColumnarRead:
     control_at = types.index("9")  # 0-based line of the File Control
     lines = pl.read_csv(io.BytesIO(body), has_header=False, separator="\x1f", quote_char=None,
                         schema={"l": pl.String}).to_series()
-    if lines.len() != len(types) or any(lines[i] != FILL for i in range(control_at + 1, len(types))):
+    if lines.len() != len(types) or lines[control_at] == FILL or any(
+            lines[i] != FILL for i in range(control_at + 1, len(types))):  # 9-fill for a File Control: missing
         return _fallback(data)
     dev: list[Deviation] = []
     small = {i: lines[i] for i, t in enumerate(types[: control_at + 1]) if t != "6"}  # headers, controls, addenda
@@ -194,5 +197,7 @@ def read_columns(data: bytes) -> ColumnarRead:
         dev += [_from(e, control_lines[b]) for e in compare_batch_control(bh, bc, Totals(c, h % 10**10, d, cr))]
     dev += [_from(e, control_at + 1) for e in compare_file_control(
         control, len(batch_headers), control_at + 1, Totals(file_count, file_hash % 10**10, file_debit, file_credit))]
+    if len(types) > control_at + 1 and (short := padding_deviation(len(types))) is not None:
+        dev.append(short)
     entries = ent.select(list(ENTRY_COLUMNS)).cast(ENTRY_COLUMNS)
     return ColumnarRead(header, batch_headers, list(batch_controls), control, entries, tuple(dev))

@@ -4,6 +4,12 @@ Header names are exact lower_snake_case after trimming: `State` is an unknown co
 misspelt `regular_wages` is an error rather than wages silently dropped. Ten columns are
 required; the rest may be absent, and an absent money column reads as zero cents, e.g. a file
 with only `regular_pay` = `1234.5` has `bonus_pay` = 0 and `regular_pay` = 123450 cents.
+
+Limits (docs/payroll-limits.md): the free-text columns are at most as long as the database
+columns that store them (`MAX_TEXT_CHARS`, in characters: a 129-character payroll_run_id is an
+error on its row and column); every other column is bounded by its format. The header line is
+at most `MAX_HEADER_BYTES` bytes and every record, the header included, at most `MAX_FIELDS`
+fields: a header breaking either is refused from its first bytes, before the file is parsed.
 """
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -72,3 +78,15 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"
 CLASS_CODE_PATTERN = r"^[0-9]{3,4}$"
 SSN_PATTERN = r"^([0-9]{3}-[0-9]{2}-[0-9]{4}|[0-9]{9})$"
+
+# Longest text, in characters, of the columns whose format does not bound them: the length of the
+# database column each is stored in (paygo.db.models: policies.number String(64),
+# payroll_runs.payroll_run_id and invoices.payroll_run_id String(128),
+# employee_ytd_wages.employee_id String(64)).
+MAX_TEXT_CHARS: dict[str, int] = {"policy_number": 64, "payroll_run_id": 128, "employee_id": 64}
+
+# The header line, in bytes after the byte-order mark and before its line end: the 23 names and
+# their commas take 293 bytes, the rest leaves room for spaces and quotes around the names.
+MAX_HEADER_BYTES = 4096
+# Fields in any record, the header included: the format has 23 columns.
+MAX_FIELDS = 64

@@ -3,8 +3,11 @@
 Rules (spec/payroll-file.md, "Encoding" and "Precise readings"): UTF-8 with an optional BOM,
 LF or CRLF, RFC 4180 quotes (a quoted comma or line break stays inside its cell and does not
 start a new record). The header is required and exact after trimming: unknown, duplicated and
-missing required columns are errors on row 0. Every cell is trimmed of spaces and tabs; a record
-whose cells are all empty is skipped but keeps its place in row numbers. Example: the bytes
+missing required columns are errors on row 0, and so are a header line longer than
+`MAX_HEADER_BYTES`, more than `MAX_FIELDS` names and an empty name: those are found in the first
+bytes of the file, so a 50 MB line of commas is refused without being parsed (docs/payroll-limits.md).
+Every cell is trimmed of spaces and tabs; a record whose cells are all empty is skipped but keeps
+its place in row numbers. Example: the bytes
 `employer_fein,...\\r\\n<record 1>\\r\\n,,,\\r\\n<record 3>` give rows 1 and 3, and `rows` = 2.
 The file is read once, every column as text; nothing is converted here.
 """
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from paygo.payroll.columns import ALL_COLUMNS, REQUIRED_COLUMNS
+from paygo.payroll.columns import ALL_COLUMNS, MAX_FIELDS, MAX_HEADER_BYTES, REQUIRED_COLUMNS
 
 BOM = b"\xef\xbb\xbf"
 TRIM = " \t"
@@ -50,22 +53,38 @@ def _not_text_reason(data: bytes) -> str | None:
     return None
 
 
-def _header(data: bytes) -> list[str] | None:
-    body = data[len(BOM) :] if data.startswith(BOM) else data
-    end = body.find(b"\n")
-    first = (body if end < 0 else body[:end]).decode("utf-8").rstrip("\r")
+def _header(data: bytes) -> list[str] | FileProblem | None:
+    """The trimmed names of the first line; a problem when the line is longer than
+    MAX_HEADER_BYTES or holds more than MAX_FIELDS names; None when it is not CSV. Reads at most
+    MAX_HEADER_BYTES + 2 bytes of `data` (the line and its CR LF), whatever the file's size."""
+    start = len(BOM) if data.startswith(BOM) else 0
+    head = data[start : start + MAX_HEADER_BYTES + 2]
+    end = head.find(b"\n")
+    line = head if end < 0 else head[:end]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if len(line) > MAX_HEADER_BYTES:
+        return FileProblem(0, None, f"the header line is longer than {MAX_HEADER_BYTES:,} bytes")
     try:
-        return [name.strip(TRIM) for name in next(csv.reader([first], strict=True))]
-    except (csv.Error, StopIteration):
+        names = next(csv.reader([line.decode("utf-8")], strict=True))
+    except (csv.Error, StopIteration, UnicodeDecodeError):
         return None
+    if len(names) > MAX_FIELDS:
+        return FileProblem(0, None, f"the header has {len(names):,} names; at most {MAX_FIELDS} are allowed")
+    return [name.strip(TRIM) for name in names]
 
 
 def header_problems(header: list[str]) -> list[FileProblem]:
-    """Unknown, duplicated and missing required columns, each once, on row 0."""
+    """Empty, unknown, duplicated and missing required columns, each once, on row 0.
+
+    An empty name is reported by its position (`column` null): `a,,b` -> "header column 2 has
+    no name"."""
     problems: list[FileProblem] = []
     seen: set[str] = set()
-    for name in header:
-        if name not in ALL_COLUMNS:
+    for position, name in enumerate(header, start=1):
+        if not name:
+            problems.append(FileProblem(0, None, f"header column {position} has no name"))
+        elif name not in ALL_COLUMNS:
             problems.append(FileProblem(0, name, f"unknown column {name!r}"))
         elif name in seen:
             problems.append(FileProblem(0, name, f"column {name!r} appears more than once"))
@@ -151,6 +170,8 @@ def read_payroll_csv(data: bytes) -> RawPayroll | list[FileProblem]:
     if reason:
         return [FileProblem(None, None, reason)]
     header = _header(data)
+    if isinstance(header, FileProblem):
+        return [header]
     if header is None or header == [""]:
         return [FileProblem(None, None, "the file has no header row")]
     problems = header_problems(header)

@@ -21,6 +21,7 @@ from paygo.payroll.columns import (
     ALL_COLUMNS,
     CLASS_CODE_PATTERN,
     DATE_COLUMNS,
+    MAX_TEXT_CHARS,
     MONOPOLISTIC_STATES,
     OFFICER_FALSE,
     OFFICER_TRUE,
@@ -34,6 +35,7 @@ from paygo.payroll import rules
 from schemas.payroll import (
     CELL_RULES,
     DATAFRAME_CHECK_COLUMN,
+    LENGTH_CHECKS,
     REASONS,
     required_text_columns,
     validate_payroll_cells,
@@ -68,13 +70,14 @@ class PayrollValidation:
         return not self.errors
 
 
-def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
+def typed_rows(cells: pl.DataFrame, fitting: frozenset[str] | None = None) -> pl.DataFrame:
     """Text cells to typed columns; a malformed cell becomes null (its error is reported apart).
 
     Dates are parsed once per distinct text and mapped back to the rows: a file holds few
     distinct dates (a run has one pay date and one period), and the pattern test and parse of a
     million cells cost about 3x the distinct count and the mapping. A file of mostly distinct
-    dates is parsed cell by cell. Either way each cell gets `typed_exprs`' value.
+    dates is parsed cell by cell. Either way each cell gets `typed_exprs`' value. `fitting`:
+    `fitting_text_columns(cells)`, when the caller has it.
     """
     distinct = cells.lazy().select(pl.col(c).unique().implode() for c in DATE_COLUMNS).collect()
     dates = {}
@@ -83,27 +86,41 @@ def typed_rows(cells: pl.DataFrame) -> pl.DataFrame:
         if len(texts) * 4 <= cells.height:
             parsed = pl.DataFrame({c: texts}).select(parse.date(pl.col(c))).to_series()
             dates[c] = pl.col(c).replace_strict(texts, parsed, default=None, return_dtype=pl.Date)
-    return cells.lazy().select(typed_exprs(dates)).collect()
+    fitting = fitting_text_columns(cells) if fitting is None else fitting
+    return cells.lazy().select(typed_exprs(dates, fitting)).collect()
 
 
-def typed_exprs(dates: dict[str, pl.Expr] | None = None) -> list[pl.Expr]:
+def fitting_text_columns(cells: pl.DataFrame) -> frozenset[str]:
+    """The columns of MAX_TEXT_CHARS whose every cell is short enough, proved by bytes: a cell of
+    at most N bytes has at most N characters, and the longest cell's bytes are one max over the
+    string offsets (counting characters costs a pass over every byte). Usually all of them."""
+    return frozenset(c for c, n in MAX_TEXT_CHARS.items() if (cells[c].str.len_bytes().max() or 0) <= n)
+
+
+def typed_exprs(dates: dict[str, pl.Expr] | None = None, fitting: frozenset[str] = frozenset()) -> list[pl.Expr]:
     """The expressions of `typed_rows`: each accepts exactly the text its column's cell rules accept.
 
     `dates` may give a date column's expression instead of `cells.date` of the column (the same
-    values, computed another way)."""
+    values, computed another way). A text column longer than MAX_TEXT_CHARS types to null (so an
+    over-long policy number is not also reported as an unknown policy), except the `fitting`
+    columns, known to hold no such cell (`fitting_text_columns`), which are taken as they are."""
     dates = dates or {}
     col = pl.col
+
+    def text(c: str) -> pl.Expr | str:
+        return c if c in fitting else pl.when(col(c).str.len_chars() <= MAX_TEXT_CHARS[c]).then(col(c)).alias(c)
+
     officer = col("is_officer").str.to_lowercase()
     valid_states = sorted(USPS_STATES - MONOPOLISTIC_STATES)
     return [
         "row",
         parse.fein(col("employer_fein")).alias("employer_fein"),
-        "policy_number",
-        "payroll_run_id",
+        text("policy_number"),
+        text("payroll_run_id"),
         pl.when(col("run_type").is_null()).then(pl.lit("regular"))
         .when(col("run_type").is_in(RUN_TYPES)).then(col("run_type")).alias("run_type"),
         *[dates.get(c, parse.date(col(c))).alias(c) for c in DATE_COLUMNS],
-        "employee_id",
+        text("employee_id"),
         pl.when(officer.is_null()).then(False)
         .when(officer.is_in(OFFICER_TRUE)).then(True)
         .when(officer.is_in(OFFICER_FALSE)).then(False).alias("is_officer"),
@@ -115,23 +132,27 @@ def typed_exprs(dates: dict[str, pl.Expr] | None = None) -> list[pl.Expr]:
     ]
 
 
-# Cell rules that typing does not decide: employee_id stays text.
-UNTYPED_CELL_RULES: tuple[str, ...] = ("employee_id_at_most_64_chars", "employee_id_not_ssn_shaped")
+# Cell rules that typing does not decide: policy_number, payroll_run_id and employee_id stay text.
+UNTYPED_CELL_RULES: tuple[str, ...] = (*LENGTH_CHECKS, "employee_id_not_ssn_shaped")
 
 
-def cells_hold(cells: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
+def cells_hold(cells: pl.DataFrame, typed: pl.DataFrame, fitting: frozenset[str] | None = None) -> pl.Series:
     """`schemas.payroll.cell_rules_hold` of `cells`, read off their typing instead of evaluated again.
 
     `typed_exprs` turns exactly the text a column's cell rules accept into a value and any other
     text into null (a money cell typed null is not dollars, or is too large; a state typed null
     is not a USPS code, or is monopolistic), so a typed cell holds every rule of its column when
-    it is empty or typed to a value. Required columns must not be empty, and employee_id's own
-    rules run on its text. Example: class_code `88l0` types to null, so its row does not hold.
+    it is empty or typed to a value. Required columns must not be empty, and the rules of the
+    text columns (their lengths, employee_id's shape) run on the text, a length rule only where
+    some cell may be too long. Example: class_code `88l0` types to null, so its row does not hold.
     tests/payroll/test_fast_path.py compares this with `cell_rules_hold` on every kind of bad cell.
     """
     typed_by_rule = [c for c in ALL_COLUMNS if any(
         c in columns for check, (columns, _) in CELL_RULES.items() if check not in UNTYPED_CELL_RULES)]
-    text_rules = [(c, CELL_RULES[check][1]) for check in UNTYPED_CELL_RULES for c in CELL_RULES[check][0]]
+    # A length rule holds on every row of a column that fits (`fitting_text_columns`).
+    fitting = fitting_text_columns(cells) if fitting is None else fitting
+    text_rules = [(c, CELL_RULES[check][1]) for check in UNTYPED_CELL_RULES for c in CELL_RULES[check][0]
+                  if not (check in LENGTH_CHECKS and c in fitting)]
     text = cells.select(pl.all_horizontal(
         pl.col("row") >= 1,
         *[pl.col(c).is_not_null() for c in required_text_columns()],
@@ -143,8 +164,15 @@ def cells_hold(cells: pl.DataFrame, typed: pl.DataFrame) -> pl.Series:
     return reduce(operator.and_, verdicts, text).alias("_cells_hold")
 
 
+SHOWN_CHARS = 40  # an over-long cell's characters quoted in its error line
+
+
 def _cell_errors(cells: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
-    """pandera failure cases (by frame position) to error rows (by file row)."""
+    """pandera failure cases (by frame position) to error rows (by file row).
+
+    The error line quotes the cell; an over-long one (a length check) by its first SHOWN_CHARS
+    characters and its length: `payroll_run_id 'RRRR...' (10000 characters) must be at most 128
+    characters`. The `value` is the whole cell."""
     if failures.height == 0:
         return rules.no_errors()
     positions = cells.select(pl.col("row"), pl.int_range(pl.len(), dtype=pl.Int32).alias("index"))
@@ -155,10 +183,16 @@ def _cell_errors(cells: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
         .join(reasons, on="check", how="left")
     )
     value = pl.col("failure_case")
+    reason = pl.col("reason").fill_null(pl.col("check"))
+    # An over-long cell is quoted by its start and its length: the error line stays readable.
+    too_long = pl.col("check").is_in(list(LENGTH_CHECKS)) & (value.str.len_chars() > SHOWN_CHARS)
+    quoted = (pl.when(too_long)
+              .then(pl.format("'{}...' ({} characters)", value.str.slice(0, SHOWN_CHARS), value.str.len_chars()))
+              .otherwise(pl.format("'{}'", value)))
     error = (
         pl.when(value.is_null())
-        .then(pl.format("{} {}", pl.col("column"), pl.col("reason").fill_null(pl.col("check"))))
-        .otherwise(pl.format("{} '{}' {}", pl.col("column"), value, pl.col("reason").fill_null(pl.col("check"))))
+        .then(pl.format("{} {}", pl.col("column"), reason))
+        .otherwise(pl.format("{} {} {}", pl.col("column"), quoted, reason))
     )
     return frame.select("row", "column", value.alias("value"), error.alias("error"))
 
@@ -220,8 +254,9 @@ def validate_payroll_file(
         "row", pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
         pl.format("the record has {} fields; the header has {}", pl.col("fields"), pl.lit(len(raw.header))).alias("error"),
     )
-    typed = typed_rows(cells)
-    holds = cells_hold(cells, typed)
+    fitting = fitting_text_columns(cells)
+    typed = typed_rows(cells, fitting)
+    holds = cells_hold(cells, typed, fitting)
     cell_report = validate_payroll_cells(cells, holds=holds)
     row_report = validate_payroll_rows(typed, cells_hold=holds)
     rate_errors, rating = rules.rate_rows(typed, book)

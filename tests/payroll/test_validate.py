@@ -28,6 +28,8 @@ CASES = [
     ({"employee_id": "123-45-6789"}, "employee_id"),  # SSN shaped
     ({"employee_id": "123456789"}, "employee_id"),  # nine bare digits
     ({"employee_id": "E" * 65}, "employee_id"),  # 65 characters > 64
+    ({"policy_number": "W" * 65}, "policy_number"),  # 65 characters > 64 (policies.number)
+    ({"payroll_run_id": "R" * 129}, "payroll_run_id"),  # 129 characters > 128 (payroll_runs)
     ({"is_officer": "maybe"}, "is_officer"),
     ({"regular_pay": "1.234"}, "regular_pay"),  # three decimals
     ({"regular_pay": ".5"}, "regular_pay"),

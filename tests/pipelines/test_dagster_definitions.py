@@ -21,7 +21,7 @@ def test_definitions_load_with_every_job_sensor_schedule_and_check():
     assert {
         "matches_payroll_schema", "invoice_totals_equal_their_lines", "one_live_invoice_per_payroll_run",
         "ledger_transactions_balance", "ach_file_balances_invoices", "return_rates_within_nacha_thresholds",
-        "no_payroll_file_is_late",
+        "no_payroll_file_is_late", "every_issued_invoice_has_its_pdf",
     } <= checks
 
 

@@ -117,3 +117,39 @@ def test_billing_checks_block_origination_when_an_invoice_does_not_equal_its_lin
     assert not (world["resources"]["home"].folder("ach") / "outgoing").exists() or not any(
         (world["resources"]["home"].folder("ach") / "outgoing").iterdir()
     )
+
+
+def test_missing_pdfs_are_recreated_by_both_invoice_assets_and_checked(world):
+    """A run killed after its commit and before its PDFs is retried as a duplicate: the invoices
+    asset re-creates the missing files, so does invoice_book, and `every_issued_invoice_has_its_pdf`
+    is red while one is missing."""
+    from pipelines.checks import every_issued_invoice_has_its_pdf
+
+    resources = world["resources"]
+    pdfs = resources["home"].folder("invoices")
+
+    def check():
+        return every_issued_invoice_has_its_pdf(database=resources["database"], home=resources["home"])
+
+    with dg.instance_for_test() as instance:
+        assert ingest(world, instance).success
+        names = sorted(p.name for p in pdfs.iterdir())
+        assert names and check().passed
+        for p in pdfs.iterdir():
+            p.unlink()  # as if the run had been killed after its commit
+        failed = check()
+        assert not failed.passed and failed.metadata["violations"].value == len(names)
+        for company, name in [("acme-payroll", "acme_2025-06-06.csv"), ("summit-payroll", "summit_2025-06-06.csv")]:
+            shutil.copy(SAMPLE / "payroll" / name, world["inbox"] / company / "inbox" / name)  # the retry
+        instance.add_dynamic_partitions("payroll_files", KEYS[:2])
+        job = world["defs"].resolve_job_def("ingest_payroll_files_job")
+        again = job.execute_in_process(instance=instance, run_config=QUIET, raise_on_error=False, tags={
+            "dagster/asset_partition_range_start": KEYS[0], "dagster/asset_partition_range_end": KEYS[1]})
+        assert {s for s, _ in again.output_for_node("invoices").values()} == {"duplicate"}
+        assert sorted(p.name for p in pdfs.iterdir()) == names
+        (pdfs / names[0]).unlink()
+        book = world["defs"].resolve_job_def("originate_ach_debits_job").execute_in_process(
+            instance=instance, run_config=QUIET, raise_on_error=False)
+    evaluations = {c.check_name: c.passed for c in book.get_asset_check_evaluations()}
+    assert evaluations["every_issued_invoice_has_its_pdf"]  # invoice_book re-created it first
+    assert sorted(p.name for p in pdfs.iterdir()) == names

@@ -8,11 +8,13 @@ is pinned in tests/returns/test_broken_return_files.py.
 
 from datetime import date
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from money_world import BAY_AREA, MoneyWorld, payroll_variant
 from paygo.cli import main
 from paygo.db import models as m
+from paygo.invoicing.pdfs import write_invoice_pdfs
 from paygo.invoicing.remit import list_remit_bills
 from paygo.ledger import repo as ledger
 from paygo.nacha.read import read_ach
@@ -74,6 +76,9 @@ def test_2_no_refund_goes_out_for_money_never_collected(db_session, tmp_path):
     assert ledger.balance(db_session, f"employer_receivable:{BAY_AREA}") == 37580  # owes the corrected total
     assert ledger.balance(db_session, "carrier_wallet:granite-mutual") <= 0  # never debited for the credit
     assert ledger.balance(db_session, f"refunds_payable:{BAY_AREA}") == 0
+    (pdf,) = write_invoice_pdfs(db_session, w.home, [credit.number])
+    text = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "NETTED" in text and "deducted from what the employer owes" in text
     every_change_allowed(db_session)
 
 

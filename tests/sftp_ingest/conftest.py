@@ -2,8 +2,8 @@
 
 `sftp_server` is parametrized over both, so every integration test runs against each. The sshd
 variant needs root (it creates throwaway system users and root-owned chroots) and /usr/sbin/sshd;
-it skips with the reason otherwise. `TcpProxy` is a loopback TCP forwarder the tests control, used
-to refuse connections and to cut a session in the middle of a download.
+it skips with the reason otherwise. `TcpProxy` (tcp_proxy.py, a module of its own so that test
+modules import it by a name no other test folder uses) is a loopback TCP forwarder the tests control.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -218,65 +217,3 @@ def server(sftp_server) -> SftpServerHandle:
     """The server with every company and bank folder emptied before the test."""
     _clean_homes(sftp_server)
     return sftp_server
-
-
-@dataclass
-class TcpProxy:
-    """Forwards 127.0.0.1:port to a target port; can refuse connections or cut one mid-stream."""
-
-    target_port: int
-    refuse_first: int = 0  # close this many accepted connections at once
-    cut_after_bytes: int | None = None  # server->client bytes after which a connection is cut
-    port: int = 0
-    accepted: int = 0
-    _listener: socket.socket = field(default=None, repr=False)
-    _sockets: list[socket.socket] = field(default_factory=list, repr=False)
-
-    def __enter__(self) -> TcpProxy:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept_loop, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._listener.close()
-        for s in self._sockets:
-            _close(s)
-
-    def _accept_loop(self) -> None:
-        while True:
-            try:
-                downstream, _ = self._listener.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            if self.accepted <= self.refuse_first:
-                _close(downstream)
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self._sockets += [downstream, upstream]
-            threading.Thread(target=self._pump, args=(downstream, upstream, None), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, downstream, self.cut_after_bytes),
-                             daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket, limit: int | None) -> None:
-        sent = 0
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-                sent += len(data)
-                if limit is not None and sent >= limit:
-                    break
-        except OSError:
-            pass
-        _close(src)
-        _close(dst)
-
-
-def _close(s: socket.socket) -> None:
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    s.close()

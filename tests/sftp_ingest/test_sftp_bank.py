@@ -1,14 +1,16 @@
-"""Pins the bank side over real SFTP: an upload lands under its final name only via NAME.part and
-is confirmed by reading it back (size and sha256), a retried upload of the same bytes confirms
-without rewriting, different bytes under a taken name are refused, and return files are listed
-and fetched with their checksum."""
+"""Pins the bank side over real SFTP: an upload lands under its final name only via a hidden temp
+name and is confirmed by reading it back (size and sha256), a retried upload of the same bytes
+confirms without rewriting, different bytes under a taken name are refused, the confirmed upload
+removes the temp files earlier attempts at the name left, and return files are listed and fetched
+with their checksum. (An attempt killed between write and rename: test_sftp_upload_crash.py.)"""
 
 import hashlib
 import os
 
 import pytest
 
-from sftp_ingest import bank
+from sftp_ingest import bank, transfer
+from sftp_ingest.inbox import is_safe_name
 
 NACHA_LIKE = (b"1" + b" " * 93 + b"\n") * 1000  # 95,000 bytes
 
@@ -22,13 +24,49 @@ def test_upload_is_confirmed_by_read_back(server):
     assert (outgoing / "PAYGO0705A.ach").read_bytes() == NACHA_LIKE
 
 
-def test_upload_goes_through_the_part_name(server):
-    # A folder squatting on NAME.part blocks the temp write, so nothing appears under NAME.
-    (server.homes["bank"] / "outgoing" / "F.ach.part").mkdir()
+def test_a_failed_temp_write_is_not_confirmed(server):
+    # No such folder: the temp write fails, so nothing appears under NAME.
     with server.connect("bank") as sftp:
-        with pytest.raises(bank.UploadNotConfirmed, match="upload of /outgoing/F.ach failed"):
-            bank.upload_confirmed(sftp, "/outgoing", "F.ach", b"data")
-    assert not (server.homes["bank"] / "outgoing" / "F.ach").exists()
+        with pytest.raises(bank.UploadNotConfirmed, match="upload of /nope/F.ach failed"):
+            bank.upload_confirmed(sftp, "/nope", "F.ach", b"data")
+        assert not transfer.exists(sftp, "/nope/F.ach")
+
+
+LEFT_BY_EARLIER_ATTEMPTS = [".F.ach.0123456789abcdef0123456789abcdef.part", ".F.ach.part", "F.ach.part"]
+NOT_OURS = [".F.ach.0123.part", ".G.ach.0123456789abcdef0123456789abcdef.part", "F.ach.bak", "G.ach"]
+
+
+@pytest.mark.parametrize("landed", [False, True], ids=["uploads", "already-landed"])
+def test_the_confirmed_upload_removes_the_temp_files_of_earlier_attempts(server, landed):
+    """Temp files of killed attempts at NAME (the current hidden unique name and the fixed names of
+    earlier versions) go once NAME is confirmed, whether this attempt wrote NAME or found it landed;
+    other files, and temp files of other names, stay."""
+    outgoing = server.homes["bank"] / "outgoing"
+    for name in LEFT_BY_EARLIER_ATTEMPTS + NOT_OURS:
+        (outgoing / name).write_bytes(NACHA_LIKE)
+    if landed:
+        (outgoing / "F.ach").write_bytes(NACHA_LIKE)
+    with server.connect("bank") as sftp:
+        bank.upload_confirmed(sftp, "/outgoing", "F.ach", NACHA_LIKE)
+    assert sorted(p.name for p in outgoing.iterdir()) == sorted(NOT_OURS + ["F.ach"])
+
+
+def test_temp_files_stay_when_the_upload_is_not_confirmed(server):
+    outgoing = server.homes["bank"] / "outgoing"
+    (outgoing / "F.ach").write_bytes(b"someone else's file\n")
+    (outgoing / LEFT_BY_EARLIER_ATTEMPTS[0]).write_bytes(NACHA_LIKE)
+    with server.connect("bank") as sftp:
+        with pytest.raises(bank.UploadNotConfirmed):
+            bank.upload_confirmed(sftp, "/outgoing", "F.ach", NACHA_LIKE)
+    assert sorted(p.name for p in outgoing.iterdir()) == sorted([LEFT_BY_EARLIER_ATTEMPTS[0], "F.ach"])
+
+
+def test_temp_names_are_hidden_unique_and_recognised():
+    first, second = transfer.temp_name("F.ach"), transfer.temp_name("F.ach")
+    assert first != second and first.startswith(".F.ach.") and first.endswith(".part")
+    assert not is_safe_name(first)  # listings skip it: never taken for a file
+    assert transfer.is_temp_of("F.ach", first) and not transfer.is_temp_of("G.ach", first)
+    assert [n for n in LEFT_BY_EARLIER_ATTEMPTS + NOT_OURS if transfer.is_temp_of("F.ach", n)] == LEFT_BY_EARLIER_ATTEMPTS
 
 
 def test_retry_of_a_landed_upload_confirms_without_rewriting(server):

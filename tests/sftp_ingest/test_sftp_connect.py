@@ -9,7 +9,7 @@ import hashlib
 import paramiko
 import pytest
 
-from conftest import TcpProxy
+from tcp_proxy import TcpProxy
 from sftp_ingest import client
 from sftp_ingest.server import make_keypair
 

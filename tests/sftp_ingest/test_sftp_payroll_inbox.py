@@ -95,7 +95,7 @@ def test_fetch_refuses_a_size_other_than_listed(server, expected_size):
 # that is the drop this test makes, not a fault of ours.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_dropped_connection_mid_download_raises_and_leaves_file(server, tmp_path):
-    from conftest import TcpProxy
+    from tcp_proxy import TcpProxy
 
     data = os.urandom(4_000_000)
     put(server, "big.csv", data)
