@@ -107,6 +107,15 @@ def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today
     return verdict
 
 
+def _stuck(session: Session, invoice: Invoice, why: str) -> None:
+    """An invoice that waits for a debit the scheduler cannot announce goes to ops, never silently."""
+    subject = f"invoices:{invoice.id}"
+    if session.scalar(select(ExceptionItem.id).where(ExceptionItem.kind == "debit_not_schedulable",
+                                                     ExceptionItem.subject == subject,
+                                                     ExceptionItem.resolved_at.is_(None))) is None:
+        session.add(ExceptionItem(kind="debit_not_schedulable", subject=subject, detail=f"{invoice.number}: {why}"))
+
+
 def schedule_debits(session: Session, *, today: date, settings: BankSettings) -> list[ScheduledDebit]:
     """Notice every issued ach_debit invoice (and re-presentments lacking a notice); decide waiting
     credits first (refund, net or wait). All dated the business date `today`; caller commits."""
@@ -132,6 +141,8 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
             continue  # the returns side fails such an invoice; never a fourth presentment
         key = f"pre_debit_notice:{invoice.number}:{presentment}"
         if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+            _stuck(session, invoice, f"the notice of presentment {presentment} was sent before, but the invoice "
+                                     f"does not hold that debit: it cannot be scheduled again automatically")
             continue
         subject, body = notice_text(invoice, employer, when)
         session.add(Notification(idempotency_key=key, kind="pre_debit_notice",

@@ -222,3 +222,33 @@ def main_resolves(item_id: int, s) -> bool:
     item.resolved_at, item.resolution = date(2025, 6, 16), "not our return: checked with the bank"
     s.commit()
     return True
+
+
+def test_issue_17_a_retry_after_a_bank_outage_is_sent(db_session, tmp_path):
+    """Issue 17 "A retry that is never sent": the file waits for the bank, then R01 comes back."""
+    w = MoneyWorld(db_session, tmp_path)  # Silver State (INV-000003) is 9000000001: R01, then pays
+    w.ingest("acme_2025-06-06.csv", D(2025, 6, 6))
+    w.originate(D(2025, 6, 9))
+    w.originate(D(2025, 6, 10), bank_up=False)  # recorded, not uploaded
+    w.originate(D(2025, 6, 10))  # uploaded now; no notice for presentment 2 while 1 is in flight
+    keys = set(db_session.scalars(select(m.Notification.idempotency_key)))
+    assert "pre_debit_notice:INV-000003:2" not in keys
+    w.run_days(D(2025, 6, 11), D(2025, 6, 25))
+    presentments = db_session.execute(select(m.AchEntry.presentment, m.AchEntry.status).join(m.Invoice)
+                                      .where(m.Invoice.number == "INV-000003").order_by(m.AchEntry.id)).all()
+    assert [tuple(p) for p in presentments] == [(1, "returned"), (2, "settled")]
+    assert w.invoice("INV-000003").status == "paid"
+
+
+def test_issue_17_an_invoice_whose_notice_key_is_taken_goes_to_ops(db_session, tmp_path):
+    """A debit the scheduler cannot announce (its notice key already used) is an exception, not silence."""
+    w = MoneyWorld(db_session, tmp_path)
+    w.ingest("acme_2025-06-06.csv", D(2025, 6, 6))
+    db_session.add(m.Notification(idempotency_key="pre_debit_notice:INV-000001:1", kind="pre_debit_notice",
+                                  recipient="x@example.com", subject="s", body="b"))
+    db_session.commit()
+    for day in (D(2025, 6, 9), D(2025, 6, 10)):  # twice: one exception item, not two
+        w.originate(day)
+    items = db_session.scalars(select(m.ExceptionItem).where(m.ExceptionItem.kind == "debit_not_schedulable")).all()
+    assert [i.detail.split(":")[0] for i in items] == ["INV-000001"]
+    assert w.invoice("INV-000001").status == "issued"
