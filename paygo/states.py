@@ -18,6 +18,7 @@ Invoice (kind invoice or adjustment; a credit is an adjustment with a negative t
                         +--voided----------+--> void          (correction before any debit)
                         +--nothing_due-----+--> paid          (a zero total: nothing to collect)
                         +--netted----------+--> netted        (a credit whose money never settled)
+             issued <--withdrawn-- scheduled   (an approved refund whose debit came back before it left)
 
 Worked example: INV-000001 is issued (issued), noticed (scheduled), put in PAYGO-20250610-A.ach
 (in_flight) and the bank is down; a correction now cannot void it: it issues adjustment
@@ -44,6 +45,7 @@ INVOICE_EVENTS: dict[str, dict[str | None, str]] = {
     "voided": {"issued": "void", "scheduled": "void"},  # corrected before any debit
     "nothing_due": {"issued": "paid", "scheduled": "paid"},  # a zero total
     "netted": {"issued": "netted", "scheduled": "netted"},  # a credit against money never collected
+    "withdrawn": {"scheduled": "issued"},  # an approved refund not yet in a file: its debit came back
 }
 INVOICE_TRANSITIONS: frozenset[tuple[str | None, str]] = frozenset(
     (frm, to) for moves in INVOICE_EVENTS.values() for frm, to in moves.items())

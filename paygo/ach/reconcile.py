@@ -42,6 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paygo.ach.actions import decide_return, policy_for
+from paygo.ach.schedule import withdraw_refunds
 from paygo.ach.settle import premium_to_carrier_key, update_by_id
 from paygo.calendar import add_banking_days
 from paygo.db.bulk import bind_values, raw_insert, select_in, update_in
@@ -351,6 +352,7 @@ class _Applier:
         self.messages = []
         self.auth: dict[int, str] = {}
         self.touched_entries: set[int] = set()
+        self.debits_returned: set[int] = set()  # invoices whose debit came back (their runs' refunds wait)
         self.invoice_status: dict[int, str] = {}
         self.employers: dict[int, Employer] = {}
 
@@ -426,6 +428,7 @@ class _Applier:
             self.claw_back(item, m)
         self.txns.append(posting.debit_returned(m.invoice_number, m.presentment, employer.fein, m.amount_cents,
                                                 item.code, self.today))
+        self.debits_returned.add(m.invoice_id)
         facts = Facts(employer.name, employer.email or "", m.invoice_number, m.amount_cents, m.account_last4,
                       m.presentment, item.code)
         if decision.event == "returned_for_retry":
@@ -533,6 +536,8 @@ class _Applier:
         post_many(s, [t for t in self.txns if t.kind == "clawback"])
         post_many(s, [t for t in self.txns if t.kind != "clawback"])
         record_many(s, self.invoice_changes, on=self.today, by=CHANGED_BY)
+        s.expire_all()  # the bulk status update bypassed the identity map
+        withdraw_refunds(s, sorted(self.debits_returned), on=self.today, by=CHANGED_BY)
         if self.auth:
             update_by_id(s, Employer, [{"id": e, "authorization_status": a} for e, a in self.auth.items()])
         enqueue(s, self.messages)

@@ -28,7 +28,16 @@ from paygo.config import BankSettings
 from paygo.db import locks
 from paygo.db.crypto import mask
 from paygo.ach.settle import billing_fee_lookup, carrier_fee_cents
-from paygo.db.models import AchEntry, Employer, ExceptionItem, Invoice, Notification, Policy
+from paygo.db.models import (
+    AchEntry,
+    Employer,
+    ExceptionItem,
+    Invoice,
+    InvoiceStatusChange,
+    LedgerTransaction,
+    Notification,
+    Policy,
+)
 from paygo.invoicing import credits
 from paygo.invoicing.status import record
 from paygo.ledger import posting, repo
@@ -83,9 +92,42 @@ def run_money(session: Session, employer_id: int, payroll_run_id: str) -> credit
         positive_open=any(r.total_cents > 0 and r.status in OPEN for r in rows))
 
 
+def refund_keys_posted(session: Session, number: str) -> set[str]:
+    """The ledger keys of a credit's refund approvals and their reversals."""
+    return set(session.scalars(select(LedgerTransaction.idempotency_key).where(
+        LedgerTransaction.idempotency_key.like(f"%refund_payable:{number}%"))))
+
+
+def withdraw_refunds(session: Session, returned_invoice_ids: list[int], *, on: date, by: str) -> list[str]:
+    """Refunds approved (`scheduled`) but in no NACHA file yet, of the runs whose debits just came
+    back: the money they relied on is gone, so the approval is reversed and the credit waits again
+    (paygo.invoicing.credits decides anew once the run's debits are settled or failed)."""
+    if not returned_invoice_ids or session.scalar(select(func.count()).select_from(Invoice).where(
+            Invoice.total_cents < 0, Invoice.status == "scheduled")) == 0:
+        return []
+    runs = set()
+    for i in range(0, len(returned_invoice_ids), 5000):
+        runs |= set(session.execute(select(Invoice.employer_id, Invoice.payroll_run_id)
+                                    .where(Invoice.id.in_(returned_invoice_ids[i:i + 5000]))).all())
+    withdrawn = []
+    for credit in session.scalars(select(Invoice).where(Invoice.total_cents < 0, Invoice.status == "scheduled",
+                                                        Invoice.payment_method == "ach_debit").order_by(Invoice.id)):
+        if (credit.employer_id, credit.payroll_run_id) not in runs:
+            continue
+        active, _ = credits.refund_keys(credit.number, refund_keys_posted(session, credit.number))
+        if active is not None:
+            repo.reverse(session, active, on, reason="refund withdrawn: a debit of the run was returned")
+        record(session, credit, "withdrawn", on=on, by=by,
+               why="a debit of the payroll run was returned before the refund left: it waits again")
+        withdrawn.append(credit.number)
+    session.flush()
+    return withdrawn
+
+
 def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today: date) -> str:
     """Refund a waiting credit from settled money, net it against money never collected, or wait."""
-    if repo.is_posted(session, f"refund_payable:{invoice.number}"):
+    active, attempt = credits.refund_keys(invoice.number, refund_keys_posted(session, invoice.number))
+    if active is not None:
         return credits.REFUND  # decided by an earlier run; the notice waits for valid bank details
     run = run_money(session, invoice.employer_id, invoice.payroll_run_id)
     verdict, excess = credits.decide(run, -invoice.total_cents)
@@ -95,7 +137,7 @@ def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today
         setting = per_policy.get(policy.id) or per_carrier.get(policy.carrier_id)
         fee_back = carrier_fee_cents(setting, -invoice.premium_cents)
         repo.post(session, posting.refund_payable(invoice.number, employer.fein, policy.carrier_id,
-                                                  -invoice.total_cents, fee_back, today))
+                                                  -invoice.total_cents, fee_back, today, attempt))
     elif verdict == credits.NET:
         record(session, invoice, "netted", on=today, by=ACTOR,
                why=f"credit of {format_cents(-invoice.total_cents)} netted: the run's debits did not collect it "
@@ -105,6 +147,15 @@ def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today
                 f"{invoice.number}: after netting, employer {employer.fein} has paid {excess} cents more than "
                 f"payroll run {invoice.payroll_run_id} now bills; refund by hand")))
     return verdict
+
+
+def notice_key(session: Session, invoice: Invoice, presentment: int) -> str:
+    """`pre_debit_notice:<invoice>:<presentment>`; a refund approved again after a withdrawal is a new
+    notice (`...:<presentment>:w<withdrawals>`), so the employer hears of the new date."""
+    key = f"pre_debit_notice:{invoice.number}:{presentment}"
+    withdrawals = session.scalar(select(func.count()).select_from(InvoiceStatusChange).where(
+        InvoiceStatusChange.invoice_id == invoice.id, InvoiceStatusChange.event == "withdrawn"))
+    return key if not withdrawals else f"{key}:w{withdrawals}"
 
 
 def _stuck(session: Session, invoice: Invoice, why: str) -> None:
@@ -139,7 +190,7 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
             continue  # already noticed for this presentment
         if presentment > 3:
             continue  # the returns side fails such an invoice; never a fourth presentment
-        key = f"pre_debit_notice:{invoice.number}:{presentment}"
+        key = notice_key(session, invoice, presentment)
         if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is not None:
             _stuck(session, invoice, f"the notice of presentment {presentment} was sent before, but the invoice "
                                      f"does not hold that debit: it cannot be scheduled again automatically")

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from paygo.billing.fees import percentage_fee_cents
 from paygo.calendar import add_banking_days
 from paygo.db.bulk import update_in
-from paygo.db.models import AchEntry, AchReturn, BillingSetting, Employer, ExceptionItem, Invoice, Policy
+from paygo.db.models import AchEntry, AchFile, AchReturn, BillingSetting, Employer, ExceptionItem, Invoice, Policy
 from paygo.invoicing.status import StatusChange, record_many
 from paygo.ledger import posting
 from paygo.nacha import codes
@@ -133,7 +133,10 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
         .join(Invoice, Invoice.id == AchEntry.invoice_id)
         .join(Policy, Policy.id == Invoice.policy_id)
         .join(Employer, Employer.id == Invoice.employer_id)
-        .where(AchEntry.status == "in_flight", AchEntry.effective_date <= today)
+        .join(AchFile, AchFile.id == AchEntry.ach_file_id)
+        # only what the bank confirmed receiving: an entry of a file still waiting to be uploaded
+        # is in flight for the lifecycle, but its money has not moved
+        .where(AchEntry.status == "in_flight", AchEntry.effective_date <= today, AchFile.status == "confirmed")
         .order_by(AchEntry.id)
     ).all()
     cache: dict[date, bool] = {}

@@ -27,6 +27,7 @@ HISTORY_COLUMNS = ("invoice_id", "from_status", "to_status", "event", "business_
 # Columns an event also resets: a debit returned for a retry waits for the notice of the next presentment.
 EVENT_VALUES: dict[str, dict] = {
     "returned_for_retry": {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None},
+    "withdrawn": {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None},
 }
 
 
@@ -75,7 +76,7 @@ def record_many(session: Session, changes: Sequence[StatusChange], *, on: date, 
         current[c.invoice_id] = to
         if c.event in EVENT_VALUES:
             resets[c.invoice_id] = EVENT_VALUES[c.event]
-        elif to != "scheduled":
+        else:
             resets.pop(c.invoice_id, None)
         rows.append((c.invoice_id, frm, to, c.event, on, by, c.reason, now))
     groups: dict[tuple, list[int]] = defaultdict(list)

@@ -217,7 +217,7 @@ def invoice_credited(invoice_number: str, employer_fein: str, carrier_id: str, p
 
 
 def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amount_cents: int,
-                   fee_back_cents: int, on: date) -> Transaction:
+                   fee_back_cents: int, on: date, attempt: int = 1) -> Transaction:
     """A credit becomes a refund once the money it gives back has settled (paygo.invoicing.credits).
 
     The settled premium reached the carrier's wallet in full (`premium_to_carrier`), so the wallet
@@ -225,12 +225,15 @@ def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amo
     platform gives back; the employer's overpayment becomes a refund owed:
       Dr employer receivable A, Dr carrier wallet A - fee, Dr platform fees fee /
       Cr premium unsettled A, Cr refunds payable A.
+    Key `refund_payable:<inv>`, or `refund_payable:<inv>:<attempt>` when an earlier approval was
+    withdrawn (reversed) because the debit it relied on came back before the refund left.
     """
     _positive("amount_cents", amount_cents)
     if not 0 <= fee_back_cents <= amount_cents:
         raise PostingError(f"fee given back must be 0..{amount_cents} cents, got {fee_back_cents}")
     return transaction(
-        f"refund_payable:{invoice_number}", "refund_payable", f"refund due on {invoice_number}", on,
+        f"refund_payable:{invoice_number}" + ("" if attempt == 1 else f":{attempt}"), "refund_payable",
+        f"refund due on {invoice_number}", on,
         (f"employer_receivable:{employer_fein}", amount_cents),
         (f"carrier_wallet:{carrier_id}", amount_cents - fee_back_cents),
         ("platform_fees", fee_back_cents),

@@ -252,3 +252,35 @@ def test_issue_17_an_invoice_whose_notice_key_is_taken_goes_to_ops(db_session, t
     items = db_session.scalars(select(m.ExceptionItem).where(m.ExceptionItem.kind == "debit_not_schedulable")).all()
     assert [i.detail.split(":")[0] for i in items] == ["INV-000001"]
     assert w.invoice("INV-000001").status == "issued"
+
+
+def test_sim_an_approved_refund_is_withdrawn_when_its_debit_comes_back(db_session, tmp_path):
+    """Found by the lifecycle simulation (seed 1): the debit settled before its R01 was reconciled, a
+    credit of the run was approved on that settled money, then the R01 came in. The refund must not
+    leave while the debit is being re-presented; once the retry settles, it goes out, once."""
+    from paygo.ach.reconcile import reconcile_return_file
+
+    w = MoneyWorld(db_session, tmp_path)  # Silver State (INV-000003) is 9000000001: R01, then pays
+    w.ingest("acme_2025-06-06.csv", D(2025, 6, 6))
+    w.originate(D(2025, 6, 9))
+    w.originate(D(2025, 6, 10))  # effective 06-11
+    (name,) = w.sandbox.process(D(2025, 6, 12))  # the R01 waits at the bank, not yet reconciled
+    w.settle(D(2025, 6, 13))
+    assert w.invoice("INV-000003").status == "paid"
+    r = w.ingest("ssb-lower.csv", D(2025, 6, 13), payroll_variant("SSB", drop=("SSB-102",)))
+    credit = r.invoices[0]
+    w.originate(D(2025, 6, 13))
+    assert w.invoice(credit).status == "scheduled"  # approved on money that had settled
+    reconcile_return_file(db_session, (w.sandbox.returns / name).read_bytes(), name=name,
+                          received_on=D(2025, 6, 13), cipher=w.cipher)
+    db_session.commit()
+    assert w.invoice(credit).status == "issued"  # withdrawn: its debit came back
+    assert w.invoice("INV-000003").status == "scheduled"  # re-presentment 2
+    assert ledger.is_posted(db_session, f"reverse:refund_payable:{credit}")
+    w.run_days(D(2025, 6, 16), D(2025, 6, 30))
+    amount = -w.invoice(credit).total_cents
+    assert debited(w, "0001") == [(27, 55011), (27, 55011), (22, amount)]  # the refund once, after the retry paid
+    assert w.invoice(credit).status == "paid"
+    assert ledger.balance(db_session, "employer_receivable:880123458") == 0
+    assert ledger.balance(db_session, "refunds_payable:880123458") == 0
+    every_change_allowed(db_session)

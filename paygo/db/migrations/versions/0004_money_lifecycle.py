@@ -29,7 +29,7 @@ depends_on: str | Sequence[str] | None = None
 STATUSES = ('issued', 'scheduled', 'in_flight', 'paid', 'failed', 'void', 'netted')
 OLD_STATUSES = ('issued', 'scheduled', 'in_flight', 'paid', 'failed', 'void')
 EVENTS = ('issued', 'noticed', 'recorded', 'settled', 'returned_for_retry', 'failed', 'voided', 'nothing_due',
-          'netted')
+          'netted', 'withdrawn')
 # the event that most plausibly led to each status, for rows written before events were recorded
 BACKFILL_EVENT = {'issued': 'issued', 'scheduled': 'noticed', 'in_flight': 'recorded', 'paid': 'settled',
                   'failed': 'failed', 'void': 'voided'}
