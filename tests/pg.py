@@ -9,6 +9,7 @@ skips, with the reason. Use `cluster.create_database()` for a fresh, empty datab
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import socket
@@ -22,11 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from needs import missing
+
 PG_BIN_DIRS = ("/usr/lib/postgresql/15/bin",)
 
 
 def find_pg_bin() -> Path | None:
-    for d in PG_BIN_DIRS:
+    for d in (*PG_BIN_DIRS, *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)):
         if (Path(d) / "initdb").exists():
             return Path(d)
     initdb = shutil.which("initdb")
@@ -72,7 +75,7 @@ def _run(cmd: list[str], as_user: list[str]) -> subprocess.CompletedProcess:
 def start_cluster() -> PostgresCluster:
     bin_dir = find_pg_bin()
     if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+        missing("no PostgreSQL server binaries (initdb) on this machine")
     root = Path(tempfile.mkdtemp(prefix="paygo-pg-"))
     data = root / "data"
     as_user: list[str] = []

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from needs import missing
+
 from sftp_ingest import client
 from sftp_ingest.server import EmbeddedSftpServer, make_keypair
 
@@ -139,9 +141,9 @@ def _wait_for_banner(proc: subprocess.Popen, port: int, log: Path) -> None:
 @pytest.fixture(scope="session")
 def sshd_server(user_keys) -> Iterator[SftpServerHandle]:
     if os.geteuid() != 0:
-        pytest.skip("sshd tests need root: they create system users and root-owned chroot folders")
+        missing("sshd tests need root: they create system users and root-owned chroot folders")
     if not os.access(SSHD, os.X_OK) or not shutil.which("ssh-keygen"):
-        pytest.skip(f"OpenSSH server not installed ({SSHD}); apt-get install -y openssh-server")
+        missing(f"OpenSSH server not installed ({SSHD}); apt-get install -y openssh-server")
     token = secrets.token_hex(2)
     users = {role: f"pgt{token}{role}" for role in user_keys}
     base = _root_owned_base()
