@@ -357,7 +357,9 @@ class _Billing:
             if lines:
                 self._issue("invoice", policy, run, drafts, method, due, why, parties, model, ids)
             return
-        if correction_action(earlier.status, on_remit_bill=earlier.remit_bill_id is not None) == "void_and_reissue":
+        sent = s.scalar(select(m.AchEntry.id).where(m.AchEntry.invoice_id == earlier.id).limit(1)) is not None
+        if correction_action(earlier.status, on_remit_bill=earlier.remit_bill_id is not None,
+                             ever_in_a_file=sent) == "void_and_reissue":
             invoices.void(s, earlier, on=self.on, at=self.at, by=self.by, why=f"corrected by {why}")
             self.voided.append(earlier.number)
             new = None

@@ -112,12 +112,13 @@ def is_allowed(from_status: str | None, to_status: str) -> bool:
     return (from_status, to_status) in INVOICE_TRANSITIONS
 
 
-def correction_action(status: str, *, on_remit_bill: bool = False) -> str:
-    """What a correction does to the run's live invoice: 'void_and_reissue' while nothing of it is
-    in any NACHA file nor on an issued remit bill, else 'adjust' (in flight, paid, failed, or billed
-    to the payroll company: bill the difference, so every bill stays as issued)."""
-    if status in UNDEBITED and not on_remit_bill:
+def correction_action(status: str, *, on_remit_bill: bool = False, ever_in_a_file: bool = False) -> str:
+    """What a correction does to the run's live invoice: 'void_and_reissue' while nothing of it was
+    ever in a NACHA file nor is on an issued remit bill, else 'adjust' (in flight, paid, failed,
+    waiting for a re-presentment, or billed to the payroll company: bill the difference, so what was
+    sent and every bill stay as they are, and any adjustment already made keeps its original)."""
+    if status in UNDEBITED and not (on_remit_bill or ever_in_a_file):
         return "void_and_reissue"
-    if status in ("in_flight", "paid", "failed") or (status in UNDEBITED and on_remit_bill):
+    if status in ("in_flight", "paid", "failed") or status in UNDEBITED:
         return "adjust"
     raise InvoiceRuleError(f"an invoice in status {status!r} cannot be corrected")

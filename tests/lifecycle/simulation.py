@@ -1284,6 +1284,19 @@ def shrink(failure: Failure, databases, workdir: Path, *, budget_seconds: float 
     (and, with `match`, its message still contains that text)."""
     deadline = time.monotonic() + budget_seconds
     best = failure
+
+    def same(found: Failure | None) -> bool:
+        return (found is not None and found.key == best.key
+                and (match is None or match in str(found.violations[0])))
+
+    for kind in sorted({s.kind for s in best.steps}):  # first every step of one kind at once
+        if time.monotonic() >= deadline:
+            break
+        candidate = [s for s in best.steps if s.kind != kind]
+        if candidate and len(candidate) < len(best.steps):
+            found, _ = run_plan(best.seed, candidate, databases, workdir, ignore=ignore)
+            if same(found):
+                best = found
     chunk = max(1, len(best.steps) // 2)
     while time.monotonic() < deadline:
         i, changed = 0, False
@@ -1293,7 +1306,7 @@ def shrink(failure: Failure, databases, workdir: Path, *, budget_seconds: float 
                 i += chunk
                 continue
             found, _ = run_plan(best.seed, candidate, databases, workdir, ignore=ignore)
-            if found is not None and found.key == best.key and (match is None or match in str(found.violations[0])):
+            if same(found):
                 best, changed = found, True
             else:
                 i += chunk

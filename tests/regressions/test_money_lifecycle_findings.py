@@ -284,3 +284,26 @@ def test_sim_an_approved_refund_is_withdrawn_when_its_debit_comes_back(db_sessio
     assert ledger.balance(db_session, "employer_receivable:880123458") == 0
     assert ledger.balance(db_session, "refunds_payable:880123458") == 0
     every_change_allowed(db_session)
+
+
+def test_soak_a_correction_while_a_retry_waits_adjusts_instead_of_voiding(db_session, tmp_path):
+    """Found by the soak (seed 157): after an R01 the invoice waits, `scheduled`, for presentment 2.
+    A correction then voided it although it had been debited and had a credit of its own, so the
+    run billed less than nothing and that credit was refunded from the next debit."""
+    w = MoneyWorld(db_session, tmp_path)  # Silver State (INV-000003) is 9000000001: R01, then pays
+    w.ingest("acme_2025-06-06.csv", D(2025, 6, 6))
+    w.originate(D(2025, 6, 9))
+    w.originate(D(2025, 6, 10))
+    first = w.ingest("ssb-1.csv", D(2025, 6, 10), payroll_variant("SSB", drop=("SSB-102",)))
+    w.bank_answers(D(2025, 6, 12))
+    assert w.invoice("INV-000003").status == "scheduled"  # waiting for its re-presentment
+    second = w.ingest("ssb-2.csv", D(2025, 6, 12), payroll_variant("SSB", drop=("SSB-101", "SSB-102")))
+    assert second.voided == () and w.invoice(second.invoices[0]).kind == "adjustment"
+    w.run_days(D(2025, 6, 13), D(2025, 7, 3))
+    billed = sum(t for n, (_, st, t) in w.invoices().items()
+                 if st != "void" and n in ("INV-000003", first.invoices[0], second.invoices[0]))
+    collected = sum(a for tc, a in debited(w, "0001") if tc == 27) - 55011  # presentment 1 came back
+    refunded = sum(a for tc, a in debited(w, "0001") if tc == 22)
+    assert billed > 0 and collected - refunded == billed
+    assert ledger.balance(db_session, "employer_receivable:880123458") == 0
+    every_change_allowed(db_session)

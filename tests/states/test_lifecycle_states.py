@@ -43,15 +43,16 @@ def test_forbidden_events(status, event):
         states.transition(status, event)
 
 
-@pytest.mark.parametrize("status, on_remit_bill, action", [
-    ("issued", False, "void_and_reissue"), ("scheduled", False, "void_and_reissue"),
-    ("issued", True, "adjust"),            # finding 4: a billed remit invoice is adjusted, its bill stays
-    ("in_flight", False, "adjust"),        # finding 1: in a file (uploaded or not)
-    ("paid", False, "adjust"),
-    ("failed", False, "adjust"),           # finding 3: no InvoiceRuleError for a failed run
+@pytest.mark.parametrize("status, on_remit_bill, sent, action", [
+    ("issued", False, False, "void_and_reissue"), ("scheduled", False, False, "void_and_reissue"),
+    ("issued", True, False, "adjust"),     # finding 4: a billed remit invoice is adjusted, its bill stays
+    ("in_flight", False, True, "adjust"),  # finding 1: in a file (uploaded or not)
+    ("paid", False, True, "adjust"),
+    ("failed", False, True, "adjust"),     # finding 3: no InvoiceRuleError for a failed run
+    ("scheduled", False, True, "adjust"),  # soak seed 157: waiting for its re-presentment, it has a credit
 ])
-def test_correction_action(status, on_remit_bill, action):
-    assert states.correction_action(status, on_remit_bill=on_remit_bill) == action
+def test_correction_action(status, on_remit_bill, sent, action):
+    assert states.correction_action(status, on_remit_bill=on_remit_bill, ever_in_a_file=sent) == action
 
 
 @pytest.mark.parametrize("status", ["void", "netted"])
