@@ -119,9 +119,26 @@ def withdraw_refunds(session: Session, returned_invoice_ids: list[int], *, on: d
             repo.reverse(session, active, on, reason="refund withdrawn: a debit of the run was returned")
         record(session, credit, "withdrawn", on=on, by=by,
                why="a debit of the payroll run was returned before the refund left: it waits again")
+        _tell_withdrawn(session, credit, on)
         withdrawn.append(credit.number)
     session.flush()
     return withdrawn
+
+
+def _tell_withdrawn(session: Session, credit: Invoice, on: date) -> None:
+    """The employer was told the refund's date: tell them it waits (one outbox row per withdrawal)."""
+    employer = session.get(Employer, credit.employer_id)
+    count = session.scalar(select(func.count()).select_from(InvoiceStatusChange).where(
+        InvoiceStatusChange.invoice_id == credit.id, InvoiceStatusChange.event == "withdrawn"))
+    key = f"refund_withdrawn:{credit.number}:{count}"
+    if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is None:
+        amount = format_cents(-credit.total_cents)
+        session.add(Notification(
+            idempotency_key=key, kind="refund_withdrawn", recipient=employer.email or f"employer:{employer.fein}",
+            subject=f"Refund of ${amount} for {credit.number} postponed",
+            body=(f"Dear {employer.name},\n\nThe refund of ${amount} for {credit.number} announced earlier is "
+                  f"postponed ({on.isoformat()}): a premium debit of the same payroll run was returned by your "
+                  f"bank. We will refund the credit once that debit is collected, or deduct it from what is owed.\n")))
 
 
 def _decide_credit(session: Session, invoice: Invoice, employer: Employer, today: date) -> str:

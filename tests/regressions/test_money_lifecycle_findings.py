@@ -277,6 +277,8 @@ def test_sim_an_approved_refund_is_withdrawn_when_its_debit_comes_back(db_sessio
     assert w.invoice(credit).status == "issued"  # withdrawn: its debit came back
     assert w.invoice("INV-000003").status == "scheduled"  # re-presentment 2
     assert ledger.is_posted(db_session, f"reverse:refund_payable:{credit}")
+    told = db_session.scalar(select(m.Notification).where(m.Notification.kind == "refund_withdrawn"))
+    assert told.idempotency_key == f"refund_withdrawn:{credit}:1" and "postponed" in told.subject
     w.run_days(D(2025, 6, 16), D(2025, 6, 30))
     amount = -w.invoice(credit).total_cents
     assert debited(w, "0001") == [(27, 55011), (27, 55011), (22, amount)]  # the refund once, after the retry paid
