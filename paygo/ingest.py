@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from paygo.billing import fees
 from paygo.billing.invoice import (
     PricedLine,
-    adjustment_drafts,
+    plan_billing,
     cumulative_bill_cents,
     due_date,
     exact_premium,
@@ -47,7 +47,6 @@ from paygo.invoicing import repo as invoices
 from paygo.payroll.policies import PolicyBook, anniversary
 from paygo.payroll.validate import PayrollError, validate_payroll_file
 from paygo.reference import policy_book
-from paygo.states import correction_action
 
 STEPS = ("raw_file", "file_record", "runs", "premium_lines", "ytd_wages", "invoices", "notifications", "commit")
 RUN_KEY = ("employer_fein", "payroll_run_id")
@@ -353,30 +352,27 @@ class _Billing:
         due = due_date(method, run.pay_date, self.on)
         earlier = invoices.live_invoice(s, policy.id, employer.id, run.payroll_run_id) if correction else None
         why = f"payroll run {run.payroll_run_id} version {run.version}"
-        if earlier is None:
-            if lines:
-                self._issue("invoice", policy, run, drafts, method, due, why, parties, model, ids)
-            return
-        sent = s.scalar(select(m.AchEntry.id).where(m.AchEntry.invoice_id == earlier.id).limit(1)) is not None
-        if correction_action(earlier.status, on_remit_bill=earlier.remit_bill_id is not None,
-                             ever_in_a_file=sent) == "void_and_reissue":
+        plan = plan_billing(drafts if lines else [], None if earlier is None else earlier.status,
+                            on_remit_bill=earlier is not None and earlier.remit_bill_id is not None,
+                            ever_in_a_file=earlier is not None and s.scalar(
+                                select(m.AchEntry.id).where(m.AchEntry.invoice_id == earlier.id).limit(1)) is not None,
+                            billed=invoices.billed_drafts(s, earlier) if earlier is not None else ())
+        if plan.action == "issue":
+            self._issue("invoice", policy, run, list(plan.drafts), method, due, why, parties, model, ids)
+        elif plan.action == "void_and_reissue":
             invoices.void(s, earlier, on=self.on, at=self.at, by=self.by, why=f"corrected by {why}")
             self.voided.append(earlier.number)
             new = None
-            if lines:
-                new = self._issue("invoice", policy, run, drafts, method, due, why, parties, model, ids,
+            if plan.drafts:
+                new = self._issue("invoice", policy, run, list(plan.drafts), method, due, why, parties, model, ids,
                                   reissue_of=earlier)
             diff = (new.total_cents if new else 0) - earlier.total_cents
             if diff:
                 self.changes.append((new or earlier, employer, policy, diff))
-            return
-        billed = invoices.billed_drafts(s, earlier)
-        diff_drafts = adjustment_drafts(billed, [d for d in drafts if d.kind == "premium"])
-        if not diff_drafts:
-            return
-        new = self._issue("adjustment", policy, run, diff_drafts, method, due, f"adjusts {earlier.number}: {why}",
-                          parties, model, None, adjusts=earlier)
-        self.changes.append((new, employer, policy, new.total_cents))
+        elif plan.action == "adjust":
+            new = self._issue("adjustment", policy, run, list(plan.drafts), method, due,
+                              f"adjusts {earlier.number}: {why}", parties, model, None, adjusts=earlier)
+            self.changes.append((new, employer, policy, new.total_cents))
 
     def _issue(self, kind, policy, run, drafts, method, due, why, parties, model, ids, **links) -> m.Invoice:
         inv = invoices.issue(self.session, kind=kind, policy=policy, run=run, drafts=drafts, method=method, due=due,

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from paygo.billing.money import round_half_away
-from paygo.states import InvoiceRuleError, correction_action  # noqa: F401  (re-exported)
+from paygo.states import correction_action
 
 REMIT_DAYS = 30
 
@@ -107,6 +107,32 @@ def adjustment_drafts(previous: Iterable[LineDraft], new: Iterable[LineDraft]) -
                                  after - before, key[0], key[1], ref.auditable_cents if key in now else 0,
                                  ref.net_rate))
     return out
+
+
+@dataclass(frozen=True)
+class BillingPlan:
+    """What billing one (policy, run version) does: `issue` the drafts, `void_and_reissue` the live
+    invoice (reissuing the drafts, none when the run no longer bills the policy), `adjust` it by the
+    drafts (the difference), or `nothing`."""
+
+    action: str
+    drafts: tuple[LineDraft, ...] = ()
+
+
+def plan_billing(drafts: Sequence[LineDraft], live_status: str | None = None, *, on_remit_bill: bool = False,
+                 ever_in_a_file: bool = False, billed: Sequence[LineDraft] = ()) -> BillingPlan:
+    """The pure decision of ingest's billing (the write follows it in paygo.ingest).
+
+    `drafts`: what the run version bills now; `live_status`: the run's live invoice (None: first
+    version); `billed`: what the live invoice and its adjustments bill so far (premium lines).
+    Example: a correction of an in-flight invoice billing 4,050 that now bills 3,803 -> adjust with
+    one line of -247."""
+    if live_status is None:
+        return BillingPlan("issue", tuple(drafts)) if drafts else BillingPlan("nothing")
+    if correction_action(live_status, on_remit_bill=on_remit_bill, ever_in_a_file=ever_in_a_file) == "void_and_reissue":
+        return BillingPlan("void_and_reissue", tuple(drafts))
+    diff = adjustment_drafts(billed, [d for d in drafts if d.kind == "premium"])
+    return BillingPlan("adjust", tuple(diff)) if diff else BillingPlan("nothing")
 
 
 def totals(drafts: Iterable[LineDraft]) -> tuple[int, int, int]:

@@ -70,3 +70,28 @@ def _verdict(**kw):
 ])
 def test_debit_verdict(changes, verdict):
     assert _verdict(**changes) == verdict
+
+
+def _premium(state_class: str, cents: int):
+    from paygo.billing.invoice import LineDraft
+
+    return LineDraft("premium", "", cents, "CA", state_class, 0, "1.0")
+
+
+@pytest.mark.parametrize("live, sent, remit, new, billed, expected", [
+    (None, False, False, [4050], [], ("issue", [4050])),
+    (None, False, False, [], [], ("nothing", [])),                   # a run that bills this policy nothing
+    ("issued", False, False, [3803], [4050], ("void_and_reissue", [3803])),
+    ("scheduled", False, False, [], [4050], ("void_and_reissue", [])),  # void only
+    ("in_flight", True, False, [3803], [4050], ("adjust", [-247])),  # finding 1
+    ("scheduled", True, False, [3803], [4050], ("adjust", [-247])),  # waiting for a re-presentment
+    ("issued", False, True, [3803], [4050], ("adjust", [-247])),     # on a remit bill (finding 4)
+    ("failed", True, False, [4500], [4050], ("adjust", [450])),      # finding 3
+    ("paid", True, False, [4050], [4050], ("nothing", [])),          # same premium
+])
+def test_plan_billing(live, sent, remit, new, billed, expected):
+    from paygo.billing.invoice import plan_billing
+
+    plan = plan_billing([_premium("8810", c) for c in new], live, on_remit_bill=remit, ever_in_a_file=sent,
+                        billed=[_premium("8810", c) for c in billed])
+    assert (plan.action, [d.amount_cents for d in plan.drafts]) == expected
