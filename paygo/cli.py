@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.handler(args) or 0)
+    except BrokenPipeError:  # `paygo ... | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
     except UsageError as exc:
         print(f"paygo {' '.join(a for a in argv[:2] if not a.startswith('-'))}: {exc}", file=sys.stderr)
         return 2

@@ -325,6 +325,8 @@ def _amount_label(doc: InvoiceDocument) -> str:
         return "Amount (void, not payable)"
     if doc.status is InvoiceStatus.NETTED:
         return "Credit (deducted)"
+    if doc.total_cents < 0 and doc.kind is InvoiceKind.CONSOLIDATED_REMIT_BILL:
+        return "Credit note"
     if doc.total_cents < 0:
         return "Credit to you (refund)"
     if doc.status is InvoiceStatus.PAID:
@@ -346,6 +348,8 @@ def _amount_due_box(doc: InvoiceDocument) -> Table:
         when = "nothing will be collected"
     elif doc.status is InvoiceStatus.NETTED:
         when = "deducted from what is owed"
+    elif doc.total_cents < 0 and doc.kind is InvoiceKind.CONSOLIDATED_REMIT_BILL:
+        when = "deducted from your open bills"
     elif doc.total_cents < 0:
         when = "refunded, nothing to pay"
     elif doc.payment.method is PaymentMethod.ACH_DEBIT and doc.payment.debit_date is not None:
@@ -504,6 +508,9 @@ def _payment_text(doc: InvoiceDocument) -> str:
             f" Invoice {doc.replaced_by} replaces it." if doc.replaced_by else ""
         )
     if pay.method is PaymentMethod.REMIT:
+        if doc.total_cents < 0 and doc.kind is InvoiceKind.CONSOLIDATED_REMIT_BILL:
+            return (f"This credit note of {dollars(-doc.total_cents)} corrects invoices already billed: it is "
+                    f"deducted from what {doc.payroll_company} owes on its open remit bills, oldest first.")
         if doc.total_cents < 0:
             return f"The credit of {dollars(-doc.total_cents)} is returned to {doc.payroll_company}."
         whose = "its client employers'" if doc.kind is InvoiceKind.CONSOLIDATED_REMIT_BILL else "the employer's"
