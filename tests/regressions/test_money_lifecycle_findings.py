@@ -124,6 +124,9 @@ def test_4_a_corrected_remit_run_is_billed_once(db_session, tmp_path):
     assert sum(b["balance_cents"] for b in bills) == latest == bills[0]["balance_cents"]
     assert bills[0]["total_cents"] == 56653 and bills[0]["invoices"] == ["INV-000002"]
     assert w.remit_bills(D(2025, 7, 3)) == []
+    (pdf,) = write_invoice_pdfs(db_session, w.home, ["REMIT-000002"])
+    text = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "Credit note" in text and "deducted from what Acme Payroll Services owes on its open remit bills" in text
 
 
 def test_5_no_second_notice_while_the_file_waits_for_the_bank(db_session, tmp_path):
