@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from paygo.nacha import codes
+from paygo.states import transition_target
 from paygo.nacha.codes import ReturnAction
 
 MAX_PRESENTMENTS = 3  # the original plus two re-presentments
@@ -93,8 +94,6 @@ def decide_return(code: str, *, entry_status: str, entry_is_debit: bool, invoice
                   original_effective: date, today: date, already_returned: bool = False) -> ReturnDecision:
     """The table of issue 11: e.g. R01 on a live debit, presentment 1 -> event returned_for_retry;
     R03 -> failed; R10 on a settled debit -> failed with a clawback; R97 -> exception, nothing moves."""
-    from paygo.states import transition_target
-
     policy = policy_for(code)
     if not policy.entry_returned:
         return ReturnDecision(policy.exception_kind or "return_advisory",
