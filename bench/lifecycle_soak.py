@@ -73,7 +73,7 @@ def _soak(args, databases, workdir: Path, ignore: frozenset[str]) -> int:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     stats: Counter = Counter()
     started = time.monotonic()
-    played, failures, episode, episodes = 0, 0, 0, 0
+    played, failures, episode, episodes, playing = 0, 0, 0, 0, 0.0
     while played < args.steps:
         seed = args.seed + episode
         n = min(args.episode_steps, args.steps - played)
@@ -86,6 +86,7 @@ def _soak(args, databases, workdir: Path, ignore: frozenset[str]) -> int:
         found, done = sim.run_plan(seed, plan, databases, workdir, ignore=ignore, stats=stats,
                                    echo=(lambda line: print(line, flush=True)) if args.echo else None)
         episodes += 1
+        playing += time.monotonic() - t0
         played += n if found is None else done
         print(f"episode {episode} seed {seed}: {done} steps in {time.monotonic() - t0:.1f} s on {backend}"
               + (f": invariant {found.key} broke" if found else ": every invariant held"), flush=True)
@@ -101,7 +102,8 @@ def _soak(args, databases, workdir: Path, ignore: frozenset[str]) -> int:
         if args.only is not None:
             break
     elapsed = time.monotonic() - started
-    print(f"\n{played} steps, {episodes} episode(s), {elapsed:.1f} s, {played / elapsed:.1f} steps/s on {backend}")
+    print(f"\n{played} steps, {episodes} episode(s), {failures} failure(s), {elapsed:.1f} s in all; playing "
+          f"{playing:.1f} s, {played / max(playing, 1e-9):.1f} steps/s on {backend} (the rest is shrinking)")
     print("checks with something to check: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.items())
                                                         if not k.startswith("step ")))
     print("steps played: " + ", ".join(f"{k[5:]} {v}" for k, v in sorted(stats.items()) if k.startswith("step ")))
