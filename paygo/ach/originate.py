@@ -46,7 +46,7 @@ from paygo.db.models import (
     Invoice,
 )
 from paygo.invoicing.status import record
-from paygo.states import entry_transition
+from paygo.states import entry_transition, file_transition
 from paygo.ledger import posting, repo
 from paygo.nacha import codes
 from paygo.nacha.build import BatchSpec, EntrySpec, FileSpec, build_file
@@ -106,11 +106,6 @@ class _Draft:
     held: list[tuple[str, str]] = field(default_factory=list)
     zero: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _lock(session: Session) -> None:
-    """Serialise originations (and the notices before them): paygo.db.locks."""
-    locks.hold(session, locks.ORIGINATE)
 
 
 def _next_trace_sequence(session: Session) -> int:
@@ -275,7 +270,7 @@ def _build(session: Session, draft: _Draft, today: date, now: datetime, settings
     debit = sum(abs(e[0].total_cents) for e in ordered if e[0].total_cents > 0)
     credit = sum(abs(e[0].total_cents) for e in ordered if e[0].total_cents < 0)
     row = AchFile(creation_date=today, file_id_modifier=modifier, sha256=hashlib.sha256(data).hexdigest(),
-                  path=str(path), status="built", batch_count=len(batches), entry_count=len(ordered),
+                  path=str(path), status=file_transition(None, "recorded"), batch_count=len(batches), entry_count=len(ordered),
                   total_debit_cents=debit, total_credit_cents=credit)
     session.add(row)
     session.flush()
@@ -320,11 +315,11 @@ def _finish(session: Session, file_id: int, bank: Bank, today: date, fail_at) ->
         raise UploadNotConfirmed(f"{path.name}: bank read back sha256 {confirmed_sha}, recorded {row.sha256}")
     _hook(fail_at, "upload_returned")
     session.execute(update(AchFile).where(AchFile.id == file_id, AchFile.status == "built")
-                    .values(status="uploaded", uploaded_at=datetime.now(timezone.utc)))
+                    .values(status=file_transition("built", "uploaded"), uploaded_at=datetime.now(timezone.utc)))
     session.commit()
     _hook(fail_at, "uploaded")
     won = session.execute(update(AchFile).where(AchFile.id == file_id, AchFile.status != "confirmed")
-                          .values(status="confirmed", confirmed_at=datetime.now(timezone.utc))).rowcount
+                          .values(status=file_transition("uploaded", "confirmed"), confirmed_at=datetime.now(timezone.utc))).rowcount
     if won:  # only the run that confirms moves the invoices and posts the ledger
         rows = session.execute(
             select(AchEntry, Invoice, Employer).join(Invoice, Invoice.id == AchEntry.invoice_id)
@@ -366,7 +361,7 @@ def originate(session: Session, *, today: date, bank: Bank | None, home: Path,
     now = now or datetime.now()
     session.commit()  # start from a clean transaction: the lock below must be its first write
     finished: list[str] = []
-    _lock(session)
+    locks.hold(session, locks.ORIGINATE)  # serialises originations and the notices before them
     pending = _pending(session)
     session.commit()
     if pending:
@@ -376,7 +371,7 @@ def originate(session: Session, *, today: date, bank: Bank | None, home: Path,
         for file_id, name in zip(pending, names):
             _finish(session, file_id, bank, today, fail_at)
             finished.append(name)
-    _lock(session)
+    locks.hold(session, locks.ORIGINATE)  # serialises originations and the notices before them
     if _pending(session):  # another run built one meanwhile: it (or our next run) finishes it
         session.commit()
         return OriginationResult(finished=tuple(finished), notes=("another origination is in progress",))

@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paygo.ach.actions import decide_return, policy_for
-from paygo.ach.schedule import withdraw_refunds
+from paygo.ach.refunds import withdraw_refunds
 from paygo.ach.settle import premium_to_carrier_key, update_by_id
 from paygo.calendar import add_banking_days
 from paygo.db.bulk import bind_values, raw_insert, select_in, update_in
@@ -162,8 +162,10 @@ def _candidates(session: Session, traces: list[str], since: date, until: date) -
     return found
 
 
-DEBIT_RETURN_CODES = frozenset({26, 36, 46, 56})  # the automated return of a debit (27, 37, ...)
-CREDIT_RETURN_CODES = frozenset({21, 31, 41, 51})  # ... of a credit (22, 32, ...)
+DEBIT_RETURN_CODES = frozenset({codes.CHECKING_RETURN_DEBIT, codes.SAVINGS_RETURN_DEBIT, codes.GL_RETURN_DEBIT,
+                                codes.LOAN_RETURN_DEBIT})  # the automated return of a debit (27, 37, ...)
+CREDIT_RETURN_CODES = frozenset({codes.CHECKING_RETURN_CREDIT, codes.SAVINGS_RETURN_CREDIT, codes.GL_RETURN_CREDIT,
+                                 codes.LOAN_RETURN_CREDIT})  # ... of a credit (22, 32, ...)
 
 
 def _same_direction(item: ReceivedItem, c: Candidate) -> bool:

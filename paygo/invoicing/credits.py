@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from paygo.ledger.posting import refund_payable_key
+
 WAIT, REFUND, NET = "wait", "refund", "net"
 
 
@@ -40,19 +42,13 @@ def decide(run: RunMoney, credit_cents: int) -> tuple[str, int]:
     return NET, excess
 
 
-def after_refund(run: RunMoney, credit_cents: int) -> RunMoney:
-    """The run once a credit of `credit_cents` is committed as a refund."""
-    return RunMoney(run.billed_cents, run.collected_cents, run.refunds_committed_cents + credit_cents,
-                    run.positive_open)
-
-
 def refund_keys(number: str, posted: set[str]) -> tuple[str | None, int]:
     """(the key of the credit's approval still in force or None, the attempt number of the next one)
     from the ledger keys already posted. Example: {refund_payable:INV-9, reverse:refund_payable:INV-9}
     -> (None, 2): the first approval was withdrawn, the next is refund_payable:INV-9:2."""
     attempt = 1
     while True:
-        key = f"refund_payable:{number}" + ("" if attempt == 1 else f":{attempt}")
+        key = refund_payable_key(number, attempt)
         if key not in posted:
             return None, attempt
         if f"reverse:{key}" not in posted:

@@ -29,6 +29,7 @@ from paygo import documents as d
 from paygo.billing.invoice import REMIT_DAYS, month_bounds
 from paygo.db import models as m
 from paygo.db.counters import next_value
+from paygo.states import remit_bill_transition
 
 COUNTER = "remit_bill"
 BILLABLE_KINDS = ("invoice", "adjustment")
@@ -103,7 +104,7 @@ def issue_remit_bills(session: Session, *, today: date, issued_at: datetime | No
                            period_start=plan.period_start, period_end=plan.period_end,
                            sequence=(previous or 0) + 1, issued_at=issued_at,
                            due_date=remit_bill_due_date(today), total_cents=plan.total_cents,
-                           status="issued", pdf_path=f"invoices/{number}.pdf")
+                           status=remit_bill_transition(None, "issued"), pdf_path=f"invoices/{number}.pdf")
         session.add(bill)
         session.flush()
         for inv in session.scalars(select(m.Invoice).where(m.Invoice.id.in_(plan.invoice_ids))):

@@ -216,6 +216,11 @@ def invoice_credited(invoice_number: str, employer_fein: str, carrier_id: str, p
     )
 
 
+def refund_payable_key(invoice_number: str, attempt: int = 1) -> str:
+    """`refund_payable:<inv>`, then `refund_payable:<inv>:<attempt>` after a withdrawn approval."""
+    return f"refund_payable:{invoice_number}" + ("" if attempt == 1 else f":{attempt}")
+
+
 def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amount_cents: int,
                    fee_back_cents: int, on: date, attempt: int = 1) -> Transaction:
     """A credit becomes a refund once the money it gives back has settled (paygo.invoicing.credits).
@@ -232,7 +237,7 @@ def refund_payable(invoice_number: str, employer_fein: str, carrier_id: str, amo
     if not 0 <= fee_back_cents <= amount_cents:
         raise PostingError(f"fee given back must be 0..{amount_cents} cents, got {fee_back_cents}")
     return transaction(
-        f"refund_payable:{invoice_number}" + ("" if attempt == 1 else f":{attempt}"), "refund_payable",
+        refund_payable_key(invoice_number, attempt), "refund_payable",
         f"refund due on {invoice_number}", on,
         (f"employer_receivable:{employer_fein}", amount_cents),
         (f"carrier_wallet:{carrier_id}", amount_cents - fee_back_cents),
