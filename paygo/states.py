@@ -28,10 +28,10 @@ INV-000002 for the difference. `transition("scheduled", "voided")` is "void";
 
 from __future__ import annotations
 
-INVOICE_STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void", "netted")
+INVOICE_STATUSES = ("issued", "scheduled", "in_flight", "paid", "failed", "void", "netted", "written_off")
 UNDEBITED = ("issued", "scheduled")  # nothing of it is in any NACHA file
 OPEN = ("issued", "scheduled", "in_flight")  # money may still move for it
-CLOSED = ("paid", "failed", "void", "netted")
+CLOSED = ("paid", "failed", "void", "netted", "written_off")
 
 # event -> {from status (None: the invoice is new) -> to status}
 INVOICE_EVENTS: dict[str, dict[str | None, str]] = {
@@ -46,6 +46,10 @@ INVOICE_EVENTS: dict[str, dict[str | None, str]] = {
     "nothing_due": {"issued": "paid", "scheduled": "paid"},  # a zero total
     "netted": {"issued": "netted", "scheduled": "netted"},  # a credit against money never collected
     "withdrawn": {"scheduled": "issued"},  # an approved refund not yet in a file: its debit came back
+    # issue 12: money that did not come by our debit, a failed debit tried again, a debt given up
+    "remitted": {"issued": "paid", "failed": "paid"},  # payments applied cover the whole total
+    "represented": {"failed": "scheduled"},  # ops re-present it (paygo invoices represent); noticed next
+    "written_off": {"issued": "written_off", "failed": "written_off"},  # the open rest to bad debt
 }
 INVOICE_TRANSITIONS: frozenset[tuple[str | None, str]] = frozenset(
     (frm, to) for moves in INVOICE_EVENTS.values() for frm, to in moves.items())
@@ -55,6 +59,13 @@ ENTRY_EVENTS: dict[str, dict[str | None, str]] = {
     "recorded": {None: "in_flight"},
     "settled": {"in_flight": "settled"},
     "returned": {"in_flight": "returned", "settled": "returned"},  # after settlement: a late return
+}
+
+PAYOUT_STATUSES = ("in_flight", "settled", "returned")
+PAYOUT_EVENTS: dict[str, dict[str | None, str]] = {
+    "recorded": {None: "in_flight"},
+    "settled": {"in_flight": "settled"},
+    "returned": {"in_flight": "returned", "settled": "returned"},
 }
 
 ACH_FILE_STATUSES = ("built", "uploaded", "confirmed")
@@ -96,6 +107,10 @@ def entry_transition(status: str | None, event: str) -> str:
 
 def file_transition(status: str | None, event: str) -> str:
     return _move("NACHA file", ACH_FILE_EVENTS, status, event)
+
+
+def payout_transition(status: str | None, event: str) -> str:
+    return _move("payout", PAYOUT_EVENTS, status, event)
 
 
 def remit_bill_transition(status: str | None, event: str) -> str:

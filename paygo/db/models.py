@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from paygo import states
-from paygo.states import ACH_FILE_STATUSES, INVOICE_STATUSES, REMIT_BILL_STATUSES
+from paygo.states import ACH_FILE_STATUSES, INVOICE_STATUSES, PAYOUT_STATUSES, REMIT_BILL_STATUSES
 from paygo.states import ENTRY_STATUSES as ACH_ENTRY_STATUSES
 
 NAMING = {
@@ -64,8 +64,11 @@ INVOICE_KINDS = ("invoice", "adjustment", "consolidated_remit")
 INVOICE_EVENTS = tuple(states.INVOICE_EVENTS)
 TRANSACTION_CODES = (22, 27, 32, 37)  # checking credit/debit, savings credit/debit
 RETURN_KINDS = ("return", "noc")
+PAYER_KINDS = ("payroll_company", "employer")
+PAYMENT_METHODS_RECEIVED = ("check", "wire", "ach_credit", "lockbox")
+BANK_DETAIL_SOURCES = ("reference", "noc", "set_bank")
 RETURN_STATUSES = ("applied", "duplicate", "exception")
-LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue")
+LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue", "expense")
 # The scheduled debit of an invoice (migration 0002 adds these CHECKs with the columns).
 DEBIT_PRESENTMENT_CHECK = "debit_presentment IS NULL OR debit_presentment BETWEEN 1 AND 3"
 DEBIT_SCHEDULE_CHECK = (
@@ -98,6 +101,7 @@ class PayrollCompany(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "acme-payroll", its SFTP user
     name: Mapped[str] = mapped_column(String(200))
     payment_method: Mapped[str] = mapped_column(String(16), default="ach_debit")  # default for clients
+    billing_email: Mapped[str | None] = mapped_column(String(320))  # remit bills, reminders (0005)
 
 
 class Employer(Base):
@@ -141,9 +145,29 @@ class Employer(Base):
 
 class Carrier(Base):
     __tablename__ = "carriers"
+    __table_args__ = (
+        CheckConstraint(
+            f"bank_account_type IS NULL OR {one_of('bank_account_type', ACCOUNT_TYPES)}", name="account_type"
+        ),
+        CheckConstraint("bank_routing IS NULL OR length(bank_routing) = 9", name="routing_9_digits"),
+        CheckConstraint(
+            "(bank_routing IS NULL AND bank_account_ciphertext IS NULL AND bank_account_last4 IS NULL"
+            " AND bank_account_type IS NULL) OR (bank_routing IS NOT NULL AND bank_account_ciphertext"
+            " IS NOT NULL AND bank_account_last4 IS NOT NULL AND bank_account_type IS NOT NULL)",
+            name="bank_all_or_nothing",
+        ),
+        CheckConstraint("payout_minimum_cents >= 0", name="payout_minimum_not_negative"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Issue 12 (migration 0005): where payouts go, the balance kept back, whom billing mail goes to.
+    billing_email: Mapped[str | None] = mapped_column(String(320))
+    bank_routing: Mapped[str | None] = mapped_column(String(9))
+    bank_account_ciphertext: Mapped[str | None] = mapped_column(Text)  # Fernet token, paygo.db.crypto
+    bank_account_last4: Mapped[str | None] = mapped_column(String(4))
+    bank_account_type: Mapped[str | None] = mapped_column(String(8))
+    payout_minimum_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Policy(Base):
@@ -604,3 +628,104 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class EmployerBankAccount(Base):
+    """Every version of an employer's bank details (issue 12): the reference load, each NOC applied,
+    each `paygo employers set-bank`. `employers` holds the current one; version n here is what an
+    entry with `bank_details_version` n was sent to."""
+
+    __tablename__ = "employer_bank_accounts"
+    __table_args__ = (
+        UniqueConstraint("employer_id", "version", name="uq_employer_bank_accounts_version"),
+        CheckConstraint(one_of("account_type", ACCOUNT_TYPES), name="account_type"),
+        CheckConstraint(one_of("source", BANK_DETAIL_SOURCES), name="source"),
+        CheckConstraint("length(routing) = 9", name="routing_9_digits"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    routing: Mapped[str] = mapped_column(String(9))
+    account_ciphertext: Mapped[str] = mapped_column(Text)
+    account_last4: Mapped[str] = mapped_column(String(4))
+    account_type: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)  # business date
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit
+
+
+class Payment(Base):
+    """Money a payer sent us other than by our debit (issue 12): a check, a wire, an ACH credit,
+    a lockbox line. Recorded once per (payer, reference); what it pays is in `payment_applications`,
+    the rest is the payer's credit (ledger `payer_credit:<payer>`), applied to its next bill."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("payer_kind", "payer_id", "reference", name="uq_payments_payer_reference"),
+        CheckConstraint(one_of("payer_kind", PAYER_KINDS), name="payer_kind"),
+        CheckConstraint(one_of("method", PAYMENT_METHODS_RECEIVED), name="method"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # PAY-000001
+    payer_kind: Mapped[str] = mapped_column(String(16))
+    payer_id: Mapped[str] = mapped_column(String(64))  # payroll company id or employer FEIN
+    reference: Mapped[str] = mapped_column(String(200))  # check number, wire reference: once per payer
+    method: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    received_on: Mapped[date] = mapped_column(Date)  # business date
+    remit_bill_id: Mapped[int | None] = mapped_column(ForeignKey("remit_bills.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))  # "cli", or "import:<file sha256>:<line>"
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit
+
+
+class PaymentApplication(Base):
+    """Cents of one payment applied to one invoice, on a business date. Never edited."""
+
+    __tablename__ = "payment_applications"
+    __table_args__ = (
+        UniqueConstraint("payment_id", "invoice_id", name="uq_payment_applications_payment_invoice"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    applied_on: Mapped[date] = mapped_column(Date)  # business date
+
+
+class Payout(Base):
+    """A carrier payout: one CCD credit (tc 22/32) of a carrier's wallet above its minimum, in a
+    NACHA file (`ach_files`), at most one per carrier per payout day (issue 12)."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("carrier_id", "payout_date", name="uq_payouts_carrier_day"),
+        UniqueConstraint("ach_file_id", "trace_number", name="uq_payouts_trace_in_file"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(one_of("status", PAYOUT_STATUSES), name="status"),
+        CheckConstraint(one_of("transaction_code", (22, 32)), name="transaction_code"),
+        CheckConstraint("length(trace_number) = 15", name="trace_15_digits"),
+        CheckConstraint("length(routing) = 9", name="routing_9_digits"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier_id: Mapped[str] = mapped_column(ForeignKey("carriers.id"), index=True)
+    payout_date: Mapped[date] = mapped_column(Date)  # business date
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    ach_file_id: Mapped[int] = mapped_column(ForeignKey("ach_files.id"))
+    trace_number: Mapped[str] = mapped_column(String(15))
+    transaction_code: Mapped[int] = mapped_column(Integer)
+    effective_date: Mapped[date] = mapped_column(Date)
+    routing: Mapped[str] = mapped_column(String(9))
+    account_last4: Mapped[str] = mapped_column(String(4))
+    statement_pdf_path: Mapped[str | None] = mapped_column(String(1000))
+    statement_csv_path: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    returned_on: Mapped[date | None] = mapped_column(Date)
