@@ -12,7 +12,8 @@ from collections import Counter
 import dagster as dg
 
 from paygo.ingest import client_feins, store_raw
-from paygo.payroll.validate import PayrollValidation, validate_payroll_file
+from paygo.mappings import is_roster_file, validate_for_company
+from paygo.payroll.validate import PayrollValidation
 from pipelines.partitions import payroll_files
 from pipelines.resources import PaygoDatabase, PaygoHome, PayrollInbox, ReceivedFile
 
@@ -48,7 +49,7 @@ def errors_table(validations: dict[str, PayrollValidation]) -> str:
                 lines.append(f"| … | | | | {sum(len(x.errors) for x in validations.values()) - shown} more |")
                 return "\n".join(lines)
             row = "" if e.row is None else e.row
-            lines.append(f"| {key} | {row} | {e.column or ''} | {_cell(e.value)} | {_cell(e.error)} |")
+            lines.append(f"| {key} | {row} | {_cell(e.column_text)} | {_cell(e.value)} | {_cell(e.error)} |")
             shown += 1
     return "\n".join(lines)
 
@@ -68,6 +69,10 @@ def validation_metadata(validations: dict[str, PayrollValidation]) -> dict:
         "error_count": sum(by_kind.values()),
         "errors_by_column": {f"{col}: {why}"[:120]: n for (col, why), n in by_kind.most_common(20)},
         "errors": dg.MetadataValue.md(errors_table(validations) if rejected else "no errors"),
+        # issue 13: the mapping profile (`id@version`) and roster versions each file was read with
+        "read_with": dg.MetadataValue.md(
+            "| file | mapping profile | roster |\n|---|---|---|\n"
+            + "\n".join(f"| {k} | {v.mapping or 'canonical'} | {v.roster or ''} |" for k, v in sorted(validations.items()))),
     }
 
 
@@ -90,9 +95,14 @@ def payroll_file_lines(context: dg.AssetExecutionContext, raw_payroll_files: dic
     with database.session() as session:
         for key, f in raw_payroll_files.items():
             f: ReceivedFile
-            validations[key] = validate_payroll_file(f.data, book, client_feins=client_feins(session, f.company_id))
+            if is_roster_file(f.name):  # a roster, not payroll: the invoices asset loads it (paygo.ingest)
+                continue
+            validations[key] = validate_for_company(session, f.data, book, company_id=f.company_id,
+                                                    original_name=f.name,
+                                                    client_feins=client_feins(session, f.company_id))
     metadata = validation_metadata(validations)
-    yield dg.Output(validations, metadata={k: metadata[k] for k in ("files", "accepted", "rejected", "rejected_files")})
+    shown = ("files", "accepted", "rejected", "rejected_files", "read_with")
+    yield dg.Output(validations, metadata={k: metadata[k] for k in shown})
     yield dg.AssetCheckResult(
         check_name="matches_payroll_schema",
         passed=metadata["rejected"] == 0,

@@ -4,6 +4,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from paygo.ach.reconcile import RefusedFile, reconcile_return_file
+from paygo.config import load_settings
 from paygo.db.models import ExceptionItem
 from pipelines.partitions import ach_return_files
 from pipelines.resources import BankConnection, PaygoClock, PaygoDatabase
@@ -17,13 +18,17 @@ def ach_return_entries(
     name = context.partition_key
     connection = bank.bank()
     data = connection.fetch_return(name)
+    tolerances = load_settings().bank.nacha_tolerances  # the bank's NACHA profile (docs/nacha-tolerances.md)
     with database.session() as session:
-        result = reconcile_return_file(session, data, name=name, received_on=clock.today(), cipher=database.cipher())
+        result = reconcile_return_file(session, data, name=name, received_on=clock.today(), cipher=database.cipher(),
+                                       tolerances=tolerances)
     connection.archive_return(name)  # only after the commit: a crash before it re-reads the file (a no-op)
     refused = isinstance(result, RefusedFile)
     if refused:
         context.log.error(f"{name} refused whole (exception {result.exception_id}): {len(result.parse_errors)} "
                           "violation(s); nothing applied, the bank must re-deliver it")
+    for warning in result.warnings:  # tolerated by the bank's profile: reported, never silent
+        context.log.warning(f"{name}: {warning}")
     return dg.MaterializeResult(
         metadata={
             "refused": refused,
@@ -39,6 +44,8 @@ def ach_return_entries(
             "nocs_applied": result.nocs_applied,
             "accounts": ", ".join(result.masked_accounts) or "none",
             "parse_errors": dg.MetadataValue.json(result.parse_errors),
+            "nacha_tolerances": ", ".join(sorted(tolerances)) or "strict",
+            "warnings": dg.MetadataValue.json(result.warnings),  # each deviation the profile tolerated
         }
     )
 

@@ -34,7 +34,7 @@ from paygo.db import models as m
 from paygo.db.crypto import AccountCipher
 from paygo.db.migrate import upgrade
 from paygo.db.session import make_engine, session_scope
-from paygo.nacha.read_columns import read_columns
+from paygo.nacha.read import read_ach
 from paygo.reference import load_reference
 from pipelines.definitions import build_definitions
 from pipelines.loopback import LoopbackSftp
@@ -196,7 +196,7 @@ class Bench:
         assert len(invoices) == self.files, f"{len(invoices)} invoices"
         assert len(files) == 1, f"{len(files)} NACHA files"
         [ach] = files
-        read = read_columns(Path(ach.path).read_bytes())
+        read = read_ach(Path(ach.path).read_bytes())
         invoice_total = sum(total for _, total, _ in invoices)
         assert read.valid, read.deviations[:5]
         assert read.entries.height == ach.entry_count == self.files == len(entries), read.entries.height

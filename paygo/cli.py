@@ -22,7 +22,13 @@ COMMANDS = {
     "ach": "ach",
     "report": "report",
     "statements": "statements",
+    "payouts": "payouts",
     "exceptions": "exceptions",
+    "mapping": "mapping",
+    "payments": "payments",
+    "employers": "employers",
+    "dunning": "dunning",
+    "notifications": "notifications",
 }
 
 

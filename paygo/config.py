@@ -43,6 +43,9 @@ class BankSettings:
     company_name: str = "PAYGO PREMIUM"  # batch header pos 5-20
     per_entry_limit_cents: int = 100_000_000  # $1,000,000.00: larger entries are refused
     pre_debit_notice_banking_days: int = 2  # the invoice is sent this many banking days before
+    # The bank's NACHA tolerance profile (paygo.nacha.read.Tolerance, docs/nacha-tolerances.md): what its
+    # return/NOC files may break without being refused, each reported as a warning. Empty: strict.
+    nacha_tolerances: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ _BANK_FIELDS = {
     "PAYGO_BANK_COMPANY_NAME": ("company_name", str),
     "PAYGO_BANK_PER_ENTRY_LIMIT_CENTS": ("per_entry_limit_cents", int),
     "PAYGO_BANK_PRE_DEBIT_NOTICE_BANKING_DAYS": ("pre_debit_notice_banking_days", int),
+    "PAYGO_BANK_NACHA_TOLERANCES": ("nacha_tolerances", frozenset),
 }
 _SFTP_FIELDS = {
     "PAYGO_SFTP_HOST": ("host", str),
@@ -128,6 +132,13 @@ def _read_toml(cwd: Path) -> dict[str, object]:
 
 
 def _typed(name: str, value: object, kind: type) -> object:
+    if kind is frozenset:  # a comma-separated list of NACHA tolerance names, or a toml list
+        from paygo.nacha.read import parse_tolerances
+
+        try:
+            return parse_tolerances(value if isinstance(value, (list, tuple)) else str(value))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from exc
     if kind is int:
         try:
             return int(str(value))

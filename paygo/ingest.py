@@ -45,8 +45,10 @@ from paygo.billing.premium import PricingError, price_payroll
 from paygo.db import models as m
 from paygo.invoicing import repo as invoices
 from paygo.payroll.policies import PolicyBook, anniversary
-from paygo.payroll.validate import PayrollError, validate_payroll_file
+from paygo.payroll.validate import PayrollError, validate_payroll_file  # noqa: F401  (re-exported before issue 13)
 from paygo.reference import policy_book
+from paygo.mappings import apply_roster_file, is_roster_file, validate_for_company
+from paygo.payroll.roster import roster_label
 
 STEPS = ("raw_file", "file_record", "runs", "premium_lines", "ytd_wages", "invoices", "notifications", "commit")
 RUN_KEY = ("employer_fein", "payroll_run_id")
@@ -184,10 +186,10 @@ def _record_file(session: Session, *, sha: str, status: str, **fields) -> m.Payr
 
 def _rejected(session: Session, *, sha: str, company_id: str, original_name: str, stored: str, size: int,
               received_at: datetime, rows: int, errors: list[PayrollError] | tuple[PayrollError, ...],
-              fail_at: str | None) -> IngestResult:
+              fail_at: str | None, read_as: dict | None = None) -> IngestResult:
     _record_file(session, sha=sha, status="rejected", payroll_company_id=company_id, original_name=original_name,
                  stored_path=stored, size_bytes=size, received_at=received_at, row_count=rows,
-                 error_count=len(errors))
+                 error_count=len(errors), **(read_as or {}))
     _check(fail_at, "file_record")
     _check(fail_at, "commit")
     session.commit()
@@ -229,12 +231,18 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
         return _duplicate(session, sha)
     if session.get(m.PayrollCompany, company_id) is None:
         raise IngestError(f"unknown payroll company {company_id!r}")
+    if is_roster_file(original_name):  # issue 13: a roster on the company's SFTP home updates its rosters
+        return _roster(session, data, sha, company_id=company_id, original_name=original_name, home=home,
+                       received_at=received_at, fail_at=fail_at)
     book = policy_book(session)
-    validation = validate_payroll_file(data, book, client_feins=client_feins(session, company_id))
+    # the company's mapping profile for this file name, with its rosters (issue 13; canonical when none)
+    validation = validate_for_company(session, data, book, company_id=company_id, original_name=original_name,
+                                      client_feins=client_feins(session, company_id))
+    read_as = dict(mapping_profile=validation.mapping, roster_versions=validation.roster)
     stored = store_raw(home, sha, data)
     _check(fail_at, "raw_file")
     common = dict(sha=sha, company_id=company_id, original_name=original_name, stored=stored, size=len(data),
-                  received_at=received_at, rows=validation.rows, fail_at=fail_at)
+                  received_at=received_at, rows=validation.rows, fail_at=fail_at, read_as=read_as)
     if not validation.accepted:
         return _rejected(session, errors=validation.errors, **common)
 
@@ -260,7 +268,7 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
 
     pfile = _record_file(session, sha=sha, status="accepted", payroll_company_id=company_id,
                          original_name=original_name, stored_path=stored, size_bytes=len(data),
-                         received_at=received_at, row_count=validation.rows, error_count=0)
+                         received_at=received_at, row_count=validation.rows, error_count=0, **read_as)
     _check(fail_at, "file_record")
 
     runs: dict[tuple[str, str], m.PayrollRun] = {}
@@ -329,6 +337,24 @@ def _ingest(session: Session, data: bytes, sha: str, *, company_id: str, origina
         runs_added=len(plan.new_runs), runs_ignored=plan.ignored,
         message=(f"accepted: {len(plan.new_runs)} run(s) added, {plan.ignored} identical run(s) acknowledged, "
                  f"{len(billing.created)} invoice(s)"))
+
+
+def _roster(session: Session, data: bytes, sha: str, *, company_id: str, original_name: str, home: Path,
+            received_at: datetime, fail_at: str | None) -> IngestResult:
+    """A roster file: new roster versions for the employers it names, recorded like a payroll file
+    (so the same bytes again are a duplicate), or rejected with its row errors; nothing is billed."""
+    versions, errors = apply_roster_file(session, data, company_id=company_id, original_name=original_name)
+    stored = store_raw(home, sha, data)
+    if errors:
+        return _rejected(session, sha=sha, company_id=company_id, original_name=original_name, stored=stored,
+                         size=len(data), received_at=received_at, rows=0, errors=errors, fail_at=fail_at)
+    label = roster_label(versions)
+    _record_file(session, sha=sha, status="accepted", payroll_company_id=company_id, original_name=original_name,
+                 stored_path=stored, size_bytes=len(data), received_at=received_at, row_count=0, error_count=0,
+                 mapping_profile="roster", roster_versions=label)
+    _check(fail_at, "commit")
+    session.commit()
+    return IngestResult("accepted", sha, message=f"roster loaded: {label or 'no change'}; nothing billed")
 
 
 class _Billing:
@@ -419,8 +445,10 @@ class _Billing:
                        f"({inv.number})")
             body = (f"A correction of payroll run {inv.payroll_run_id} changed the premium of policy "
                     f"{policy.number} by {'+' if diff > 0 else '-'}{amount}; see invoice {inv.number}.")
-            for who, recipient in (("employer", employer.email or f"employer:{employer.fein}"),
-                                   ("carrier", f"carrier:{policy.carrier_id}")):
+            # no made-up address: a missing contact is failed in delivery and shown to ops (issue 12)
+            carrier = self.session.get(m.Carrier, policy.carrier_id)
+            for who, recipient in (("employer", employer.email or ""),
+                                   ("carrier", (carrier.billing_email if carrier else None) or "")):
                 key = f"{kind}:{inv.number}:{who}"
                 if self.session.scalar(select(m.Notification.id).where(m.Notification.idempotency_key == key)) is None:
                     self.session.add(m.Notification(idempotency_key=key, kind=kind, recipient=recipient,

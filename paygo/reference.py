@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paygo.bank_details import change_bank_details
 from paygo.billing.money import MoneyError, parse_cents
 from paygo.db import models as m
 from paygo.db.crypto import AccountCipher, AccountNumberError, last4, validate_account_number
@@ -40,6 +41,12 @@ FILES = {
     "policy_settings.csv": ("policy_number", "payment_method", "cumulative_rounding"),
 }
 OPTIONAL_FILES = {"billing_settings.csv", "policy_settings.csv"}
+# Columns a file may leave out (issue 12): billing contacts, the carrier's payout account and minimum.
+OPTIONAL_COLUMNS = {
+    "payroll_companies.csv": ("billing_email",),
+    "carriers.csv": ("billing_email", "bank_routing", "bank_account", "bank_account_type", "payout_minimum"),
+}
+EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}")
 RATE = re.compile(r"[0-9]+(\.[0-9]{1,6})?")
 STATE = re.compile(r"[A-Z]{2}")
 CLASS_CODE = re.compile(r"[0-9]{3,4}")
@@ -99,10 +106,12 @@ def _rows(folder: Path, name: str, problems: list[Problem]) -> list[tuple[int, d
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
-    expected = FILES[name]
-    if sorted(header) != sorted(expected):
-        problems.append(Problem(name, 0, f"columns must be {', '.join(expected)}; got {', '.join(header)}"))
+    expected, optional = FILES[name], OPTIONAL_COLUMNS.get(name, ())
+    if not set(expected) <= set(header) <= set(expected) | set(optional) or len(set(header)) != len(header):
+        allowed = f" (optional: {', '.join(optional)})" if optional else ""
+        problems.append(Problem(name, 0, f"columns must be {', '.join(expected)}{allowed}; got {', '.join(header)}"))
         return []
+    missing = dict.fromkeys(optional, "")
     out = []
     for i, record in enumerate(reader, start=1):
         cells = [c.strip() for c in record]
@@ -111,8 +120,24 @@ def _rows(folder: Path, name: str, problems: list[Problem]) -> list[tuple[int, d
         if len(cells) != len(header):
             problems.append(Problem(name, i, f"{len(cells)} cells, expected {len(header)}"))
             continue
-        out.append((i, dict(zip(header, cells))))
+        out.append((i, missing | dict(zip(header, cells))))
     return out
+
+
+def _bank(r: dict[str, str], reasons: list[str]) -> tuple[str, str, str] | None:
+    """(routing, account, type) from a row's bank columns, or None when all three are empty."""
+    if not (r["bank_routing"] or r["bank_account"] or r["bank_account_type"]):
+        return None
+    if not routing_check_digit_ok(r["bank_routing"]):
+        reasons.append(f"bank_routing {r['bank_routing']!r} fails the routing check digit (weights 3,7,1)")
+    try:
+        account = validate_account_number(r["bank_account"])
+    except AccountNumberError as exc:
+        reasons.append(f"bank_account: {exc}")
+        account = None
+    if r["bank_account_type"] not in m.ACCOUNT_TYPES:
+        reasons.append("bank_account_type must be checking or savings")
+    return (r["bank_routing"], account, r["bank_account_type"])
 
 
 def _date(text: str) -> date | None:
@@ -139,15 +164,32 @@ def read_reference(folder: Path, known: KnownKeys | None = None) -> Reference:
             bad(f, i, f"company {r['company_id']} is listed twice")
         elif r["payment_method"] not in m.PAYMENT_METHODS:
             bad(f, i, f"payment_method must be ach_debit or remit, got {r['payment_method']!r}")
+        elif r["billing_email"] and not EMAIL.fullmatch(r["billing_email"]):
+            bad(f, i, f"billing_email {r['billing_email']!r} is not an email address")
         else:
-            ref.companies[r["company_id"]] = {"name": r["name"], "payment_method": r["payment_method"]}
+            ref.companies[r["company_id"]] = {"name": r["name"], "payment_method": r["payment_method"],
+                                              "billing_email": r["billing_email"] or None}
 
     f = "carriers.csv"
     for i, r in _rows(folder, f, problems):
+        reasons = []
         if not r["carrier_id"] or r["carrier_id"] in ref.carriers:
-            bad(f, i, f"carrier_id {r['carrier_id']!r} is empty or listed twice")
-        else:
-            ref.carriers[r["carrier_id"]] = {"name": r["name"]}
+            reasons.append(f"carrier_id {r['carrier_id']!r} is empty or listed twice")
+        if r["billing_email"] and not EMAIL.fullmatch(r["billing_email"]):
+            reasons.append(f"billing_email {r['billing_email']!r} is not an email address")
+        bank = _bank(r, reasons)
+        try:
+            minimum = parse_cents(r["payout_minimum"]) if r["payout_minimum"] else 0
+            if minimum < 0:
+                reasons.append("payout_minimum must not be negative")
+        except MoneyError as exc:
+            reasons.append(f"payout_minimum: {exc}")
+        if reasons:
+            for reason in reasons:
+                bad(f, i, reason)
+            continue
+        ref.carriers[r["carrier_id"]] = {"name": r["name"], "billing_email": r["billing_email"] or None,
+                                         "payout_minimum_cents": minimum, "bank": bank}
 
     f = "employers.csv"
     for i, r in _rows(folder, f, problems):
@@ -163,18 +205,7 @@ def read_reference(folder: Path, known: KnownKeys | None = None) -> Reference:
             reasons.append(f"pay_frequency must be one of {', '.join(m.PAY_FREQUENCIES)}")
         if r["payment_method"] and r["payment_method"] not in m.PAYMENT_METHODS:
             reasons.append("payment_method must be ach_debit, remit or empty")
-        bank = None
-        if r["bank_routing"] or r["bank_account"] or r["bank_account_type"]:
-            if not routing_check_digit_ok(r["bank_routing"]):
-                reasons.append(f"bank_routing {r['bank_routing']!r} fails the routing check digit (weights 3,7,1)")
-            try:
-                account = validate_account_number(r["bank_account"])
-            except AccountNumberError as exc:
-                reasons.append(f"bank_account: {exc}")
-                account = None
-            if r["bank_account_type"] not in m.ACCOUNT_TYPES:
-                reasons.append("bank_account_type must be checking or savings")
-            bank = (r["bank_routing"], account, r["bank_account_type"])
+        bank = _bank(r, reasons)
         if reasons:
             for reason in reasons:
                 bad(f, i, reason)
@@ -324,22 +355,33 @@ def _upsert(session: Session, report: LoadReport, kind: str, row, values: dict, 
     return row
 
 
-def load_reference(session: Session, folder: Path, cipher: AccountCipher) -> LoadReport:
-    """Validate `folder` and upsert it in the session's transaction (the caller commits)."""
-    ref = read_reference(folder, KnownKeys.from_db(session))
+def load_reference(session: Session, folder: Path, cipher: AccountCipher, on: date | None = None) -> LoadReport:
+    """Validate `folder` and upsert it in the session's transaction (the caller commits). `on` is the
+    business date new bank details take effect (default today)."""
+    on = on or date.today()
+    known = KnownKeys.from_db(session)
+    ref = read_reference(folder, known)
+    from paygo.mappings import load_mapping_reference, read_mapping_reference  # issue 13: mappings/, roster.csv
+
+    mapping_ref, mapping_problems = read_mapping_reference(folder, set(ref.companies) | known.companies,
+                                                           set(ref.employers) | known.employers)
+    if mapping_problems:
+        raise ReferenceDataError([Problem(f, row, reason) for f, row, reason in mapping_problems])
     report = LoadReport()
     for cid, v in ref.companies.items():
         _upsert(session, report, "payroll companies", session.get(m.PayrollCompany, cid), {"id": cid, **v},
                 m.PayrollCompany)
     for cid, v in ref.carriers.items():
-        _upsert(session, report, "carriers", session.get(m.Carrier, cid), {"id": cid, **v}, m.Carrier)
+        fields = {k: v[k] for k in ("name", "billing_email", "payout_minimum_cents")}
+        row = _upsert(session, report, "carriers", session.get(m.Carrier, cid), {"id": cid, **fields}, m.Carrier)
+        _apply_carrier_bank(row, v["bank"], cipher, report)
     session.flush()
     employers: dict[str, m.Employer] = {}
     for fein, v in ref.employers.items():
         row = session.scalar(select(m.Employer).where(m.Employer.fein == fein))
         fields = {k: v[k] for k in ("name", "payroll_company_id", "pay_frequency", "payment_method", "email")}
         row = _upsert(session, report, "employers", row, {"fein": fein, **fields}, m.Employer)
-        _apply_bank(row, v["bank"], cipher, report)
+        _apply_bank(session, row, v["bank"], cipher, report, on)
         employers[fein] = row
     session.flush()
     for number, v in ref.policies.items():
@@ -368,31 +410,42 @@ def load_reference(session: Session, folder: Path, cipher: AccountCipher) -> Loa
         _upsert(session, report, "billing settings", row, {"carrier_id": carrier_id, "policy_id": policy_id, **v},
                 m.BillingSetting)
     session.flush()
+    load_mapping_reference(session, mapping_ref, report.count)
     return report
 
 
-def _apply_bank(row: m.Employer, bank: tuple[str, str, str] | None, cipher: AccountCipher, report: LoadReport) -> None:
-    if bank is None:
-        return  # no bank details in the file: keep what we have (remit employers have none)
+def _same_bank(row, bank: tuple[str, str, str], cipher: AccountCipher) -> bool:
     routing, account, account_type = bank
+    return (row.bank_account_ciphertext is not None and row.bank_routing == routing
+            and row.bank_account_type == account_type and cipher.decrypt(row.bank_account_ciphertext) == account)
+
+
+def _apply_bank(session: Session, row: m.Employer, bank: tuple[str, str, str] | None, cipher: AccountCipher,
+                report: LoadReport, on: date) -> None:
+    if bank is None or _same_bank(row, bank, cipher):
+        return  # no bank details in the file: keep what we have (remit employers have none)
     first = row.bank_account_ciphertext is None
-    same = (
-        not first
-        and row.bank_routing == routing
-        and row.bank_account_type == account_type
-        and cipher.decrypt(row.bank_account_ciphertext) == account
-    )
-    if same:
-        return
-    row.bank_routing = routing
-    row.bank_account_ciphertext = cipher.encrypt(account)
-    row.bank_account_last4 = last4(account)
-    row.bank_account_type = account_type
-    row.bank_details_version = (row.bank_details_version or 0) + 1
+    routing, account, account_type = bank
+    change_bank_details(session, row, source="reference", on=on, routing=routing,
+                        account_ciphertext=cipher.encrypt(account), account_last4=last4(account),
+                        account_type=account_type)
     if row.authorization_status == "needs_new_bank_details":
         row.authorization_status = "active"
     report.count("bank accounts", "created" if first else "updated")
     report.bank_changes.append(f"{row.fein}: ****{row.bank_account_last4} (bank details version {row.bank_details_version})")
+
+
+def _apply_carrier_bank(row: m.Carrier, bank: tuple[str, str, str] | None, cipher: AccountCipher,
+                        report: LoadReport) -> None:
+    """A carrier's payout account (no versions: a payout records the routing and last four it used)."""
+    if bank is None or _same_bank(row, bank, cipher):
+        return
+    first = row.bank_account_ciphertext is None
+    routing, account, account_type = bank
+    row.bank_routing, row.bank_account_type = routing, account_type
+    row.bank_account_ciphertext, row.bank_account_last4 = cipher.encrypt(account), last4(account)
+    report.count("carrier bank accounts", "created" if first else "updated")
+    report.bank_changes.append(f"carrier {row.id}: ****{row.bank_account_last4}")
 
 
 def _replace_rates(session: Session, policy: m.Policy, rates: list[dict], report: LoadReport) -> None:

@@ -134,6 +134,6 @@ def correction_action(status: str, *, on_remit_bill: bool = False, ever_in_a_fil
     sent and every bill stay as they are, and any adjustment already made keeps its original)."""
     if status in UNDEBITED and not (on_remit_bill or ever_in_a_file):
         return "void_and_reissue"
-    if status in ("in_flight", "paid", "failed") or status in UNDEBITED:
-        return "adjust"
+    if status in ("in_flight", "paid", "failed", "written_off") or status in UNDEBITED:
+        return "adjust"  # written off: a credit nets against the debt given up, more is billed anew
     raise InvoiceRuleError(f"an invoice in status {status!r} cannot be corrected")

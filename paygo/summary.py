@@ -38,6 +38,7 @@ def pipeline_summary(session: Session, home: Path) -> dict:
     retries = session.scalar(select(func.count()).where(m.AchEntry.presentment > 1)) or 0
     wallets = {code.split(":", 1)[1]: -cents for code, cents in balances(session, "carrier_wallet:").items()}
     exceptions = session.scalar(select(func.count()).where(m.ExceptionItem.resolved_at.is_(None))) or 0
+    remit = session.execute(select(func.count(), func.coalesce(func.sum(m.Payment.amount_cents), 0))).one()
     return {
         "files": [{"name": n, "status": s, "errors": e} for n, s, e in files],
         "invoices": [{"number": n, "kind": k, "status": s, "employer": e, "total_cents": t} for n, k, s, e, t in invoices],
@@ -48,6 +49,7 @@ def pipeline_summary(session: Session, home: Path) -> dict:
         "returns": [{"kind": k, "code": c, "status": s, "count": n} for k, c, s, n in returns],
         "entries": {s: {"count": n, "cents": int(c)} for s, n, c in entries},
         "re_presentments": retries,
+        "remit_payments": {"count": remit[0], "cents": int(remit[1])},
         "open_exceptions": exceptions,
         "carrier_wallets_cents": wallets,
         "folders": {
@@ -89,7 +91,8 @@ def render_summary(s: dict) -> str:
     out.append(f"returns and notifications of change: {sum(r['count'] for r in s['returns'])}")
     for r in s["returns"]:
         out.append(f"  {r['kind']:<6} {r['code']}  {r['status']:<9} x{r['count']}")
-    out.append(f"re-presentments (RETRY PYMT): {s['re_presentments']}")
+    out.append(f"remit payments recorded: {s['remit_payments']['count']}, {format_cents(s['remit_payments']['cents'])}")
+    out.append(f"re-presentments (presentments 2-3: RETRY PYMT after R01/R09, or by ops): {s['re_presentments']}")
     for status, v in sorted(s["entries"].items()):
         out.append(f"ACH entries {status}: {v['count']}, {format_cents(v['cents'])}")
     out.append("carrier wallets:")

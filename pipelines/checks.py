@@ -50,3 +50,18 @@ def every_issued_invoice_has_its_pdf(database: PaygoDatabase, home: PaygoHome) -
     with database.session() as session:
         missing = missing_pdfs(session, home.folder())
     return _result([(number,) for number in missing], "every issued invoice and remit bill has its PDF")
+
+
+@dg.asset_check(asset="carrier_payouts", blocking=False)
+def no_wallet_paid_beyond_what_it_received(database: PaygoDatabase) -> dg.AssetCheckResult:
+    """No carrier is paid out more than its wallet received (paygo.payouts.check), each payout within its wallet."""
+    from paygo.payouts.check import wallets_paid_beyond_received
+
+    with database.session() as session:
+        problems, carriers = wallets_paid_beyond_received(session)
+    result = _result([(p,) for p in problems], "payouts not returned <= wallet movements up to the latest payout; "
+                                               "each payout + reserve <= the wallet it saw")
+    return dg.AssetCheckResult(passed=result.passed, severity=result.severity, metadata={
+        **result.metadata,
+        "carriers": dg.MetadataValue.json({c.carrier_id: {"paid_out_cents": c.paid_out_cents,
+                                                          "received_cents": c.received_cents} for c in carriers})})

@@ -52,6 +52,7 @@ class Step:
     originate: bool = False
     settle: bool = False
     statements: bool = False
+    ops: tuple[str, ...] = ()  # what operations do that day by command (Demo.<name>)
 
 
 # The simulated weeks (June 2025 is inside every sample policy's term).
@@ -70,9 +71,16 @@ STEPS = (
     Step(date(2025, 6, 18), "a late R10 (unauthorized) is clawed back from the carrier wallet", bank=True,
          returns=True, originate=True, settle=True),
     Step(date(2025, 6, 20), "everything left settles", bank=True, returns=True, originate=True, settle=True),
+    Step(date(2025, 6, 25), "Hoosier signs a new authorization for a new account; ops re-present its failed invoice",
+         ops=("represent_failed",), bank=True, returns=True, originate=True, settle=True),
+    Step(date(2025, 6, 27), "the re-presented debit goes out after its pre-debit notice", bank=True, returns=True,
+         originate=True, settle=True),
     Step(date(2025, 7, 1), "June is over: the remit bill for June, monthly carrier statements", originate=True,
          settle=True, statements=True),
+    Step(date(2025, 7, 15), "Acme pays the June remit bill by check", ops=("remit_payment",), bank=True,
+         returns=True, settle=True),
 )
+HOOSIER = "351234560"  # R10 after settlement in the sandbox bank: failed, needs a new authorization
 
 
 @dataclass
@@ -175,6 +183,8 @@ class Demo:
     def day(self, step: Step, instance: dg.DagsterInstance) -> None:
         resources = self.sftp.resources(url=self.url, key_file=self.key_file, home=self.out, day=step.day)
         defs = build_definitions(resources)
+        for action in step.ops:
+            getattr(self, action)(step.day)
         for company, name in step.uploads:
             self.upload(company, name)
         if step.uploads:
@@ -202,6 +212,56 @@ class Demo:
             result = self.run_job(defs, instance, "carrier_statements_job")
             meta = _metadata(result, "carrier_statements") or {}
             self.echo(f"    statements written for {meta.get('month')}")
+
+    # -- what operations do by command ------------------------------------------------------------
+    def represent_failed(self, day: date) -> None:
+        """`paygo employers set-bank 351234560 ...`, `paygo employers authorize 351234560`, `paygo
+        invoices represent INV-...` for the invoice the late R10 failed."""
+        from sqlalchemy import select
+
+        from paygo.ach.represent import represent
+        from paygo.bank_details import change_bank_details, renew_authorization
+        from paygo.db.crypto import last4
+        from paygo.db.models import Employer, Invoice
+
+        cipher = AccountCipher.from_key_file(self.key_file)
+        engine = make_engine(self.url)
+        with session_scope(engine) as session:
+            employer = session.scalar(select(Employer).where(Employer.fein == HOOSIER))
+            failed = session.scalars(select(Invoice.number).where(Invoice.employer_id == employer.id,
+                                                                  Invoice.status == "failed")).all()
+            if failed and employer.authorization_status != "active":
+                account = "5550001234"
+                version = change_bank_details(session, employer, source="set_bank", on=day, routing="091000019",
+                                              account_ciphertext=cipher.encrypt(account), account_last4=last4(account),
+                                              account_type="checking")
+                renew_authorization(employer)
+                self.echo(f"    paygo employers set-bank {HOOSIER} -> version {version} ****{last4(account)}; "
+                          f"paygo employers authorize {HOOSIER} -> active")
+            for number in failed:
+                presentment = represent(session, number, on=day)
+                self.echo(f"    paygo invoices represent {number} -> presentment {presentment}, noticed next")
+            session.commit()
+        engine.dispose()
+
+    def remit_payment(self, day: date) -> None:
+        """`paygo payments record --bill REMIT-... --amount ... --reference CHK-20417`."""
+        from sqlalchemy import select
+
+        from paygo.billing.money import format_cents
+        from paygo.db.models import RemitBill
+        from paygo.payments.record import bill_balance, record_payment
+
+        engine = make_engine(self.url)
+        with session_scope(engine) as session:
+            for bill in session.scalars(select(RemitBill).where(RemitBill.status == "issued").order_by(RemitBill.id)):
+                owed = bill_balance(session, bill.id)
+                r = record_payment(session, bill_number=bill.number, amount_cents=owed, on=day,
+                                   reference=f"CHK-{20417 + bill.id}", method="check")
+                session.commit()
+                self.echo(f"    paygo payments record --bill {bill.number} --amount {format_cents(owed)} "
+                          f"--reference CHK-{20417 + bill.id} -> {r.number}; paid {', '.join(r.paid_bills) or '-'}")
+        engine.dispose()
 
     def _report_origination(self, result) -> None:
         meta = _metadata(result, "ach_debit_files") or {}

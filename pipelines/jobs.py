@@ -4,6 +4,7 @@ the work is I/O and database bound, and a process per step would cost more than 
 import dagster as dg
 
 from assets.ach import ach_debit_files, ach_debit_schedule
+from assets.dunning import payment_reminders
 from assets.ingest import payroll_file_lines, raw_payroll_files
 from assets.invoices import invoice_book, invoices
 from assets.premiums import premium_lines
@@ -53,4 +54,26 @@ carrier_statements_job = dg.define_asset_job(
     selection=[carrier_statements],
     executor_def=dg.in_process_executor,
     description="Write last month's statement for every carrier.",
+)
+
+send_payment_reminders_job = dg.define_asset_job(
+    "send_payment_reminders_job",
+    selection=[payment_reminders],
+    executor_def=dg.in_process_executor,
+    description="Queue the payment reminders due today (the overdue pass); notifications_sent delivers them.",
+)
+
+
+pay_carriers_job = dg.define_asset_job(
+    "pay_carriers_job",
+    selection=["carrier_payouts"],
+    executor_def=dg.in_process_executor,
+    description="Pay each carrier's wallet above its reserve by ACH credit (one payout file), then its statements.",
+)
+
+record_payout_files_job = dg.define_asset_job(
+    "record_payout_files_job",
+    selection=["ach_payout_files"],
+    executor_def=dg.in_process_executor,
+    description="Show one carrier payout NACHA file (a partition): parsed back against its payouts.",
 )

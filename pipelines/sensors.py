@@ -8,7 +8,7 @@ import dagster as dg
 
 from pipelines.jobs import ingest_payroll_files_job, reconcile_ach_returns_job
 from pipelines.partitions import MAX_FILES_PER_RUN, ach_return_files, payroll_files, range_tags
-from pipelines.resources import BankConnection, PayrollInbox
+from pipelines.resources import BankConnection, PaygoDatabase, PayrollInbox
 from sftp_ingest.inbox import InboxCursor, RemoteFile
 
 
@@ -83,3 +83,25 @@ def ach_return_files_sensor(context: dg.SensorEvaluationContext, bank: BankConne
         run_requests=[dg.RunRequest(run_key=f"return:{name}", partition_key=name) for name in new],
         dynamic_partitions_requests=[ach_return_files.build_add_request(new)],
     )
+
+
+def payout_file_run_requests(files: list[tuple[str, str]], known: set[str]):
+    """(new partition keys, run requests) for payout files (name, status): a run per file and status,
+    so the UI shows a file once recorded and again once confirmed; a repeat tick asks for nothing new."""
+    new = [name for name, _ in files if name not in known]
+    return new, [dg.RunRequest(run_key=f"payout_file:{name}:{status}", partition_key=name) for name, status in files]
+
+
+@dg.sensor(job_name="record_payout_files_job", minimum_interval_seconds=300)
+def ach_payout_files_sensor(context: dg.SensorEvaluationContext, database: PaygoDatabase) -> dg.SensorResult:
+    """Adds a partition per carrier payout NACHA file and a run each time its status changes."""
+    from pipelines.partitions import ach_payout_files
+    from paygo.payouts.run import recorded_payout_files
+
+    with database.session() as session:
+        files = recorded_payout_files(session)
+    if not files:
+        return dg.SensorResult(skip_reason="no payout files")
+    new, requests = payout_file_run_requests(files, set(context.instance.get_dynamic_partitions(ach_payout_files.name)))
+    return dg.SensorResult(run_requests=requests,
+                           dynamic_partitions_requests=[ach_payout_files.build_add_request(new)] if new else [])

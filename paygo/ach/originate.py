@@ -21,16 +21,17 @@ debit 3949, effective date Friday 2026-11-27 (Thanksgiving skipped).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paygo.ach.bank import Bank, UploadNotConfirmed
+from paygo.ach import files
+from paygo.ach.bank import Bank
+from paygo.ach.files import FILE_ID_MODIFIERS, TRACE_COUNTER, OriginationError  # noqa: F401  (re-exported)
 from paygo.ach.schedule import next_presentment
 from paygo.calendar import next_banking_day
 from paygo.config import BankSettings
@@ -40,7 +41,6 @@ from paygo.db.models import (
     AchEntry,
     AchFile,
     AchReturn,
-    Counter,
     Employer,
     ExceptionItem,
     Invoice,
@@ -50,22 +50,14 @@ from paygo.states import entry_transition, file_transition
 from paygo.ledger import posting, repo
 from paygo.nacha import codes
 from paygo.nacha.build import BatchSpec, EntrySpec, FileSpec, build_file
-from paygo.nacha.records import AchFile as NachaFile
-from paygo.nacha.records import Batch
 from paygo.nacha.write import write_ach
 
 ACTOR = "paygo.ach.originate"
-TRACE_COUNTER = "ach_trace"
-FILE_ID_MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 PREMIUM, RETRY = "PREMIUM", "RETRY PYMT"
 RETRYABLE = ("R01", "R09")
 # Steps where a test may inject a crash: after the build is committed, after the bank confirmed the
 # upload but before we recorded it, after `uploaded` is recorded, inside the confirm transaction.
 STEPS = ("built", "upload_returned", "uploaded", "confirming")
-
-
-class OriginationError(RuntimeError):
-    """A recorded file cannot be finished as recorded (missing or changed bytes, wrong read-back)."""
 
 
 @dataclass(frozen=True)
@@ -106,24 +98,6 @@ class _Draft:
     held: list[tuple[str, str]] = field(default_factory=list)
     zero: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _next_trace_sequence(session: Session) -> int:
-    bumped = session.execute(update(Counter).where(Counter.name == TRACE_COUNTER)
-                             .values(last_value=Counter.last_value + 1))
-    if not bumped.rowcount:
-        session.add(Counter(name=TRACE_COUNTER, last_value=1))
-        session.flush()
-        return 1
-    value = int(session.scalar(select(Counter.last_value).where(Counter.name == TRACE_COUNTER)))
-    if value > 9_999_999:
-        raise OriginationError("trace sequence exhausted (7 digits)")
-    return value
-
-
-def _hook(fail_at: Callable[[str], None] | None, step: str) -> None:
-    if fail_at is not None:
-        fail_at(step)
 
 
 def _transaction_code(account_type: str, amount_cents: int) -> int:
@@ -218,30 +192,9 @@ def debit_verdict(*, status: str, total_cents: int, noticed_presentment: int | N
     return SEND, ""
 
 
-def _outgoing(home: Path) -> Path:
-    folder = Path(home) / "ach" / "outgoing"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _write_0600(path: Path, data: bytes) -> None:
-    """Write via a temp file renamed into place; an unrecorded file of the same name was never sent."""
-    temp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(temp, 0o600)
-    os.replace(temp, path)
-
-
 def _build(session: Session, draft: _Draft, today: date, now: datetime, settings: BankSettings,
            home: Path) -> AchFile:
-    used = int(session.scalar(select(func.count()).select_from(AchFile).where(AchFile.creation_date == today)))
-    if used >= len(FILE_ID_MODIFIERS):
-        raise OriginationError(f"all 36 file id modifiers of {today} are used")
-    modifier = FILE_ID_MODIFIERS[used]
+    modifier = files.file_id_modifier(session, today)
     effective = next_banking_day(today)
     batches = []
     groups = [(d, [e for e in draft.entries if e[3] == d]) for d in (PREMIUM, RETRY)]
@@ -252,20 +205,12 @@ def _build(session: Session, draft: _Draft, today: date, now: datetime, settings
     spec = FileSpec(settings.immediate_destination, settings.immediate_destination_name, settings.immediate_origin,
                     settings.immediate_origin_name, settings.odfi_routing_prefix + "0", datetime.combine(today, now.time()),
                     file_id_modifier=modifier)
-    built = build_file(spec, batches)
-    traces: list[str] = []
-    new_batches = []
-    for batch in built.batches:  # traces come from the counter, so they never repeat across files
-        entries = []
-        for entry in batch.entries:
-            trace = settings.odfi_routing_prefix + f"{_next_trace_sequence(session):07d}"
-            traces.append(trace)
-            entries.append(replace(entry, trace_number=trace))
-        new_batches.append(Batch(batch.header, tuple(entries), batch.control))
-    data = write_ach(NachaFile(built.header, tuple(new_batches), built.control))
+    # traces come from the counter, so they never repeat across files
+    numbered, traces = files.number_traces(session, build_file(spec, batches), settings.odfi_routing_prefix)
+    data = write_ach(numbered)
     name = f"PAYGO-{today:%Y%m%d}-{modifier}.ach"
-    path = _outgoing(home) / name
-    _write_0600(path, data)
+    path = files.outgoing(home) / name
+    files.write_0600(path, data)
     ordered = [e for _, es in groups for e in es]
     debit = sum(abs(e[0].total_cents) for e in ordered if e[0].total_cents > 0)
     credit = sum(abs(e[0].total_cents) for e in ordered if e[0].total_cents < 0)
@@ -302,25 +247,8 @@ def _entry_lines(session: Session, file_id: int) -> tuple[EntryLine, ...]:
 
 def _finish(session: Session, file_id: int, bank: Bank, today: date, fail_at) -> None:
     """Upload a recorded file (same bytes, same name), then confirm it and its entries once."""
-    row = session.get(AchFile, file_id)
-    path = Path(row.path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise OriginationError(f"recorded file {path.name} cannot be read: {exc.strerror}") from exc
-    if hashlib.sha256(data).hexdigest() != row.sha256:
-        raise OriginationError(f"{path.name} on disk differs from the recorded sha256: refusing to send it")
-    confirmed_sha = bank.upload(path.name, data)
-    if confirmed_sha != row.sha256:
-        raise UploadNotConfirmed(f"{path.name}: bank read back sha256 {confirmed_sha}, recorded {row.sha256}")
-    _hook(fail_at, "upload_returned")
-    session.execute(update(AchFile).where(AchFile.id == file_id, AchFile.status == "built")
-                    .values(status=file_transition("built", "uploaded"), uploaded_at=datetime.now(timezone.utc)))
-    session.commit()
-    _hook(fail_at, "uploaded")
-    won = session.execute(update(AchFile).where(AchFile.id == file_id, AchFile.status != "confirmed")
-                          .values(status=file_transition("uploaded", "confirmed"), confirmed_at=datetime.now(timezone.utc))).rowcount
-    if won:  # only the run that confirms moves the invoices and posts the ledger
+    path = files.upload_recorded(session, file_id, bank, fail_at)
+    if files.mark_confirmed(session, file_id):  # only the run that confirms moves the invoices and posts the ledger
         rows = session.execute(
             select(AchEntry, Invoice, Employer).join(Invoice, Invoice.id == AchEntry.invoice_id)
             .join(Employer, Employer.id == Invoice.employer_id).where(AchEntry.ach_file_id == file_id)
@@ -336,12 +264,12 @@ def _finish(session: Session, file_id: int, bank: Bank, today: date, fail_at) ->
                 repo.post(session, posting.refund_sent(invoice.number, entry.presentment, employer.fein,
                                                        entry.amount_cents, today))
         session.flush()
-        _hook(fail_at, "confirming")
+        files.hook(fail_at, "confirming")
     session.commit()
 
 
 def _pending(session: Session) -> list[int]:
-    return list(session.scalars(select(AchFile.id).where(AchFile.status.in_(("built", "uploaded"))).order_by(AchFile.id)))
+    return files.pending_files(session, payouts=False)  # carrier payout files are paygo.payouts'
 
 
 def originate(session: Session, *, today: date, bank: Bank | None, home: Path,
@@ -383,7 +311,7 @@ def originate(session: Session, *, today: date, bank: Bank | None, home: Path,
     row = _build(session, draft, today, now, settings, home)
     file_id, path, sha = row.id, Path(row.path), row.sha256
     session.commit()
-    _hook(fail_at, "built")
+    files.hook(fail_at, "built")
     if bank is not None:
         _finish(session, file_id, bank, today, fail_at)
     status = session.scalar(select(AchFile.status).where(AchFile.id == file_id))

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from paygo.ach.actions import decide_return, policy_for
 from paygo.ach.refunds import withdraw_refunds
 from paygo.ach.settle import premium_to_carrier_key, update_by_id
+from paygo.bank_details import change_bank_details
 from paygo.calendar import add_banking_days
 from paygo.db.bulk import bind_values, raw_insert, select_in, update_in
 from paygo.db.crypto import AccountCipher, AccountNumberError, last4, validate_account_number
@@ -55,7 +56,10 @@ from paygo.ledger.repo import post_many
 from paygo.nacha import codes
 from paygo.nacha.check import Checked, check_ach, describe
 from paygo.nacha.fields import is_valid_routing
-from paygo.notifications.messages import Facts, compose
+from paygo.nacha.read import STRICT
+from paygo.nacha.records import CORRECTED_DATA_LENGTH, parse_corrected_data
+from paygo.notifications.contacts import carrier_contact_for_invoice
+from paygo.notifications.messages import Facts, carrier_copy, compose
 from paygo.notifications.outbox import enqueue
 
 RETURN_WINDOW_BANKING_DAYS = 65  # unauthorized returns up to 60 banking days, + 5 for dishonored/contested
@@ -92,6 +96,7 @@ class ReconcileResult:
     nocs_applied: int = 0
     masked_accounts: list[str] = field(default_factory=list)  # ****1234 of the entries touched
     parse_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # deviations the bank's tolerance profile allowed
 
 
 @dataclass
@@ -227,7 +232,6 @@ def _account_type(tc_text: str) -> str:
     raise ValueError("transaction code is not a checking or savings code")
 
 
-CORRECTED_DATA_LENGTH = 29  # Addenda 98 positions 36-64
 # ABA routing numbers begin 00-12 (banks), 21-32 (thrifts), 61-72 (electronic), 80 (traveler's checks).
 ROUTING_PREFIXES = frozenset([*range(0, 13), *range(21, 33), *range(61, 73), 80])
 
@@ -248,6 +252,9 @@ def _corrected_account(text: str) -> str:
     return account
 
 
+FIELD_WORDS = {"routing": "routing number", "account": "account number", "transaction_code": "transaction code"}
+
+
 def _blank(text: str, after: str) -> None:
     if text.strip():
         raise ValueError(f"corrected data runs on past the {after}")
@@ -261,30 +268,19 @@ def parse_correction(code: str, data: str) -> BankChange:
     zeros, a routing number has its check digit and a prefix the ABA assigns."""
     if len(data) > CORRECTED_DATA_LENGTH:
         raise ValueError(f"corrected data is longer than its {CORRECTED_DATA_LENGTH} characters")
-    raw = data.ljust(CORRECTED_DATA_LENGTH)
-    if code == "C01":  # account 1-17
-        _blank(raw[17:], "account number")
-        return BankChange(account=_corrected_account(raw[:17]))
-    if code == "C02":  # routing 1-9
-        _blank(raw[9:], "routing number")
-        return BankChange(routing=_corrected_routing(raw[:9]))
-    if code == "C03":  # routing 1-9, 3 spaces, account 13-29
-        _blank(raw[9:12], "routing number")
-        return BankChange(routing=_corrected_routing(raw[:9]), account=_corrected_account(raw[12:29]))
-    if code == "C05":  # transaction code 1-2
-        _blank(raw[2:], "transaction code")
-        return BankChange(account_type=_account_type(raw[:2]))
-    if code == "C06":  # account 1-17, 3 spaces, transaction code 21-22
-        _blank(raw[17:20], "account number")
-        _blank(raw[22:], "transaction code")
-        return BankChange(account=_corrected_account(raw[:17]), account_type=_account_type(raw[20:22]))
-    if code == "C07":  # routing 1-9, account 10-26, transaction code 27-28
-        _blank(raw[28:], "transaction code")
-        return BankChange(routing=_corrected_routing(raw[:9]), account=_corrected_account(raw[9:26]),
-                          account_type=_account_type(raw[26:28]))
     if code == "C09":
         return BankChange()
-    raise ValueError(f"change code {code} is not applied automatically")
+    layout = parse_corrected_data(code, data)  # paygo.nacha.records: the layouts of Appendix Four
+    if layout is None:
+        raise ValueError(f"change code {code} is not applied automatically")
+    names = [name for name, _, _, _ in layout.LAYOUT]
+    for before, name in zip(names, names[1:]):
+        if name.startswith("reserved"):  # what lies between or after the fields must be blank
+            _blank(getattr(layout, name), FIELD_WORDS[before])
+    return BankChange(
+        routing=_corrected_routing(layout.routing) if "routing" in names else None,
+        account=_corrected_account(layout.account) if "account" in names else None,
+        account_type=_account_type(layout.transaction_code) if "transaction_code" in names else None)
 
 
 def _non_account_text(code: str, change: BankChange, data: str) -> str | None:
@@ -296,19 +292,22 @@ def _non_account_text(code: str, change: BankChange, data: str) -> str | None:
 
 
 def reconcile_return_file(session: Session, data: bytes, *, name: str, received_on: date,
-                          cipher: AccountCipher | None = None) -> ReconcileResult:
+                          cipher: AccountCipher | None = None, tolerances=STRICT) -> ReconcileResult:
     """Reconcile one file in the session's transaction (the caller commits). See the module docstring."""
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(ReturnFile.id).where(ReturnFile.sha256 == sha)) is not None:
         return ReconcileResult(already_reconciled=True)
     with _collector_paused():
-        checked = check_ach(data, item=ReceivedItem)  # the verdict `paygo ach inspect` gives, and the items
+        # the verdict `paygo ach inspect` gives under the bank's tolerance profile, and the items
+        checked = check_ach(data, item=ReceivedItem, tolerances=tolerances)
         if not checked.valid:  # refused whole and not recorded: a corrected re-delivery applies normally
             return _refuse(session, sha, name, checked)
         rf = ReturnFile(sha256=sha, name=name)
         session.add(rf)
         session.flush()
-        return _reconcile(session, rf.id, checked.items, received_on, cipher)
+        result = _reconcile(session, rf.id, checked.items, received_on, cipher)
+        result.warnings = [describe(d) for d in checked.warnings]  # tolerated: reported, never silent
+        return result
 
 
 @contextmanager
@@ -390,6 +389,7 @@ class _Applier:
         for i in range(0, len(wanted), CHUNK):
             for emp in self.s.scalars(select(Employer).where(Employer.id.in_(wanted[i : i + CHUNK]))):
                 self.employers[emp.id] = emp
+        self.payouts, self.payouts_returned = self.payout_candidates(items, matches), set()
         for item, (m, why), key in zip(items, matches, keys):
             if key in taken:
                 self.record(item, m, key, "duplicate")
@@ -398,7 +398,9 @@ class _Applier:
             taken.add(key)
             if m is not None:
                 self.r.masked_accounts.append("****" + m.account_last4)
-            if m is None:
+            if m is None and (p := self.payout_of(item)) is not None:
+                self.payout_returned(item, p, key)
+            elif m is None:
                 self.exception(item, None, key, f"{item.kind}_{why.split(':')[0]}", why)
             elif item.kind == "noc":
                 self.noc(item, m, key)
@@ -445,6 +447,9 @@ class _Applier:
         if policy.notification:
             self.messages.append(compose(policy.notification, facts,
                                          f"{policy.notification}:{m.invoice_number}:{m.presentment}"))
+            carrier = carrier_contact_for_invoice(self.s, m.invoice_id)  # issue 12: the carrier is told too
+            if carrier is not None:
+                self.messages.append(carrier_copy(self.messages[-1], carrier.name, carrier.address, carrier.field))
         if policy.exception_kind:
             idx = len(self.returns) - 1
             self.exceptions.append((idx, policy.exception_kind,
@@ -485,6 +490,34 @@ class _Applier:
         self.txns.append(posting.clawback(m.invoice_number, m.presentment, settled, item.code, self.today))
         self.r.clawbacks += 1
 
+    # --- returns of carrier payout credits (issue 12, paygo.payouts.returns): matched where nothing else did
+    def payout_candidates(self, items, matches) -> dict:
+        from paygo.payouts.returns import payout_candidates
+
+        traces = [i.original_trace for i, (m, _) in zip(items, matches)
+                  if m is None and i.kind == "return" and policy_for(i.code).entry_returned]
+        if not traces:
+            return {}
+        return payout_candidates(self.s, traces, add_banking_days(self.today, -RETURN_WINDOW_BANKING_DAYS), self.today)
+
+    def payout_of(self, item: ReceivedItem):
+        from paygo.payouts.returns import match_payout
+
+        if item.kind != "return" or not policy_for(item.code).entry_returned:
+            return None
+        live = [c for c in self.payouts.get(item.original_trace, []) if c.payout_id not in self.payouts_returned]
+        return match_payout(item.amount_cents, item.transaction_code, live)
+
+    def payout_returned(self, item: ReceivedItem, p, key: str) -> None:
+        """The money is back in the carrier's wallet; the return row waits in the exception queue for
+        ops to get new bank details (an applied return row names a debit entry; this names a payout)."""
+        from paygo.payouts.returns import apply_payout_return, exception_detail
+
+        self.payouts_returned.add(p.payout_id)
+        self.txns.append(apply_payout_return(self.s, p, item.code, self.today))
+        self.r.masked_accounts.append("****" + p.account_last4)
+        self.exception(item, None, key, "payout_returned", exception_detail(p, item.code))
+
     # --- notifications of change
     def noc(self, item: ReceivedItem, m: Candidate, key: str) -> None:
         if item.code not in APPLIED_NOC_CODES:
@@ -504,14 +537,10 @@ class _Applier:
             if employer.bank_routing is None and change.account is None:
                 self.exception(item, m, key, "noc_invalid", "employer has no bank details to correct")
                 return
-            if change.routing:
-                employer.bank_routing = change.routing
-            if change.account:
-                employer.bank_account_ciphertext = extra["corrected_account_ciphertext"]
-                employer.bank_account_last4 = extra["corrected_account_last4"]
-            if change.account_type:
-                employer.bank_account_type = change.account_type
-            employer.bank_details_version = (employer.bank_details_version or 0) + 1
+            change_bank_details(self.s, employer, source="noc", on=self.today, routing=change.routing or None,
+                                account_ciphertext=extra.get("corrected_account_ciphertext"),
+                                account_last4=extra.get("corrected_account_last4"),
+                                account_type=change.account_type or None)
         self.record(item, m, key, "applied", **extra)
         self.r.applied += 1
         self.r.nocs_applied += 1

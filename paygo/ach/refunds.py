@@ -97,7 +97,7 @@ def _tell_withdrawn(session: Session, credit: Invoice, on: date) -> None:
     if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)) is None:
         amount = format_cents(-credit.total_cents)
         session.add(Notification(
-            idempotency_key=key, kind="refund_withdrawn", recipient=employer.email or f"employer:{employer.fein}",
+            idempotency_key=key, kind="refund_withdrawn", recipient=employer.email or "",
             subject=f"Refund of ${amount} for {credit.number} postponed",
             body=(f"Dear {employer.name},\n\nThe refund of ${amount} for {credit.number} announced earlier is "
                   f"postponed ({on.isoformat()}): a premium debit of the same payroll run was returned by your "

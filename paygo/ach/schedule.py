@@ -112,7 +112,7 @@ def schedule_debits(session: Session, *, today: date, settings: BankSettings) ->
             continue
         subject, body = notice_text(invoice, employer, when)
         session.add(Notification(idempotency_key=key, kind="pre_debit_notice",
-                                 recipient=employer.email or f"employer:{employer.fein}", subject=subject, body=body))
+                                 recipient=employer.email or "", subject=subject, body=body))
         reason = (f"pre-debit notice sent {today.isoformat()}: presentment {presentment} debited on "
                   f"{when.isoformat()} from ****{employer.bank_account_last4}")
         record(session, invoice, "noticed", on=today, by=ACTOR, why=reason)

@@ -18,6 +18,7 @@ An entry named by a return waiting in the exception queue (its trace and amount)
 until ops resolve it (issue 11 finding 12). Every date written is the business date `today`.
 A refund credit (tc 22/32) settles on the same schedule with `refund_settled:<inv>:<n>` (refunds in
 transit / cash at bank) and its invoice `paid`; it credits no wallet and counts in no carrier total.
+Carrier payout credits settle on the same rule too (paygo.payouts.settle, `payout_settled`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class SettlementResult:
     total_cents: int
     by_carrier: tuple[CarrierTotal, ...]
     held: tuple[str, ...] = ()  # "<invoice> presentment <n>: why" for entries that wait for ops
+    payouts: tuple = ()  # carrier payout credits settled (paygo.payouts.settle.SettledPayout)
 
 
 def disputed_entries(session: Session) -> set[tuple[str, int]]:
@@ -182,4 +184,7 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
         enqueue(session, messages)
         session.expire_all()  # bulk updates bypassed the identity map
     by_carrier = tuple(CarrierTotal(c, *v) for c, v in sorted(totals.items()))
-    return SettlementResult(len(due), sum(c.debited_cents for c in by_carrier), by_carrier, tuple(held))
+    from paygo.payouts.settle import settle_payouts  # carrier payout credits: the same 2-banking-day rule
+
+    payouts = settle_payouts(session, today=today)
+    return SettlementResult(len(due), sum(c.debited_cents for c in by_carrier), by_carrier, tuple(held), payouts)

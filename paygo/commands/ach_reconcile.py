@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         cipher = account_cipher(settings, required=False)
         try:
             r = reconcile_return_file(session, data, name=args.file.name, received_on=args.date or date.today(),
-                                      cipher=cipher)
+                                      cipher=cipher, tolerances=settings.bank.nacha_tolerances)
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
     if r.already_reconciled:
@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  accounts           {', '.join(sorted(set(r.masked_accounts)))}")
     for err in r.parse_errors:
         print(f"  reader: {err}")
+    for warning in r.warnings:  # what the bank's tolerance profile allowed
+        print(f"  tolerated: {warning}")
     return 0
 
 

@@ -24,4 +24,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {c.carrier_id}: {c.entries} entries, debited ${format_cents(c.debited_cents)}, premium "
               f"${format_cents(c.premium_cents)}, carrier fee ${format_cents(c.carrier_fee_cents)}, "
               f"to wallet ${format_cents(c.wallet_cents)}")
+    for p in r.payouts:
+        print(f"  payout to {p.carrier_id} of {p.payout_date} settled: ${format_cents(p.amount_cents)} to ****{p.account_last4}")
     return 0

@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("payroll", metavar="PAYROLL.csv", type=Path)
     parser.add_argument("--policies", metavar="POLICIES.csv", type=Path, required=True)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--mapping", metavar="PROFILE", default=None,
+                        help="read the file through a mapping profile: a .toml file or a built-in id "
+                             "(docs/payroll-mappings.md); default the canonical format")
+    parser.add_argument("--roster", metavar="ROSTER.csv", type=Path, default=None,
+                        help="employee roster supplying state, class code and officer flag the file lacks")
     parser.set_defaults(handler=run)
 
 
@@ -44,7 +49,10 @@ def _rejected(sha: str, errors: list[dict], as_json: bool) -> int:
         chunk = []
         for e in errors[start:start + 10_000]:
             row = "file" if e["row"] is None else f"row {e['row']}"
-            column = f", {e['column']}" if e["column"] else ""
+            name = e["column"] or e.get("canonical_column")
+            if e.get("canonical_column") and e["column"] and e["canonical_column"] != e["column"]:
+                name = f"{e['column']} ({e['canonical_column']})"
+            column = f", {name}" if name else ""
             chunk.append(f"  {row}{column}: {e['error']}\n")
         sys.stdout.write("".join(chunk))
     return 1
@@ -84,11 +92,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"paygo check: {args.policies}: {exc}", file=sys.stderr)
         return 2
 
-    from paygo.payroll.validate import validate_payroll_file
+    if args.mapping is None:
+        from paygo.payroll.validate import validate_payroll_file
 
-    result = validate_payroll_file(payroll, book)
+        result = validate_payroll_file(payroll, book)
+    else:
+        result = _mapped(args, payroll, book)
+        if result is None:
+            return 2
     if not result.accepted:
         errors = [{"row": e.row, "column": e.column, "value": e.value, "error": e.error} for e in result.errors]
+        if result.mapping is not None and not result.mapping.startswith("canonical@"):
+            for e, d in zip(result.errors, errors):  # a mapped file: the canonical column beside the company's
+                d["canonical_column"] = e.canonical
         return _rejected(result.file_sha256, errors, args.json)
 
     from paygo.billing.premium import PricingError, price_payroll
@@ -100,3 +116,32 @@ def run(args: argparse.Namespace) -> int:
         return _rejected(result.file_sha256, [error], args.json)
     lines = priced.lines.select(JSON_LINE_COLUMNS).to_dicts()
     return _accepted(result.file_sha256, result.rows, lines, priced.total_premium_cents, args.json)
+
+
+def _mapped(args: argparse.Namespace, payroll: bytes, book):
+    """The file validated through `--mapping` (and `--roster`); None after a usage error on stderr."""
+    from paygo.payroll.profile import ProfileError, load_profile
+    from paygo.payroll.roster import RosterError, read_roster_csv
+    from paygo.payroll.validate import validate_mapped_file
+
+    try:
+        profile = load_profile(Path(args.mapping))
+    except ProfileError as exc:
+        print(f"paygo check: mapping profile:\n{exc}", file=sys.stderr)
+        return None
+    roster = None
+    if args.roster is not None:
+        data = _read(args.roster, "roster file")
+        if data is None:
+            return None
+        try:
+            roster = read_roster_csv(data, args.roster.name)
+        except RosterError as exc:
+            print(f"paygo check: {exc}", file=sys.stderr)
+            return None
+    if not profile.confirmed:
+        print(f"paygo check: mapping profile {profile.id!r} is not confirmed: a preview; nothing is billed from it "
+              "until a person sets confirmed = true", file=sys.stderr)
+    return validate_mapped_file(payroll, profile, book, roster=roster,
+                                roster_versions=args.roster.name if args.roster else None,
+                                file_name=args.payroll.name)

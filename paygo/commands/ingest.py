@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.payroll.name}: {result.message}  sha256 {result.file_sha256}")
     for e in result.errors:
         row = "file" if e.row is None else f"row {e.row}"
-        column = f", {e.column}" if e.column else ""
+        column = f", {e.column_text}" if e.column_text else ""  # a mapped file: `COMP CODE (class_code)`
         print(f"  {row}{column}: {e.error}")
     if result.status == "accepted":
         for number in result.voided:

@@ -68,7 +68,7 @@ PAYER_KINDS = ("payroll_company", "employer")
 PAYMENT_METHODS_RECEIVED = ("check", "wire", "ach_credit", "lockbox")
 BANK_DETAIL_SOURCES = ("reference", "noc", "set_bank")
 RETURN_STATUSES = ("applied", "duplicate", "exception")
-LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue", "expense")
+LEDGER_ACCOUNT_KINDS = ("asset", "liability", "revenue")
 # The scheduled debit of an invoice (migration 0002 adds these CHECKs with the columns).
 DEBIT_PRESENTMENT_CHECK = "debit_presentment IS NULL OR debit_presentment BETWEEN 1 AND 3"
 DEBIT_SCHEDULE_CHECK = (
@@ -257,6 +257,10 @@ class PayrollFile(Base):
     status: Mapped[str] = mapped_column(String(16))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # How the file was read (issue 13, migration 0006): the mapping profile `id@version` and the
+    # roster versions `946123457@v2 ...` used; null for files ingested before mappings existed.
+    mapping_profile: Mapped[str | None] = mapped_column(String(100))
+    roster_versions: Mapped[str | None] = mapped_column(Text)
 
 
 class PayrollRun(Base):
@@ -628,6 +632,11 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Delivery outcome for ops (0005, paygo.notifications.delivery): tries so far, the last SMTP or
+    # contact error, and when the row was given up (a 5xx refusal, no contact address): never sent.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class EmployerBankAccount(Base):
@@ -711,6 +720,9 @@ class Payout(Base):
         CheckConstraint(one_of("transaction_code", (22, 32)), name="transaction_code"),
         CheckConstraint("length(trace_number) = 15", name="trace_15_digits"),
         CheckConstraint("length(routing) = 9", name="routing_9_digits"),
+        CheckConstraint("reserve_cents >= 0", name="reserve_not_negative"),
+        # never more than the wallet held above its reserve when the payout was decided
+        CheckConstraint("amount_cents + reserve_cents <= wallet_balance_cents", name="within_wallet_above_reserve"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -724,8 +736,67 @@ class Payout(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     routing: Mapped[str] = mapped_column(String(9))
     account_last4: Mapped[str] = mapped_column(String(4))
+    # What the decision saw (paygo.payouts): the wallet's balance owed to the carrier counting every
+    # ledger transaction up to id `ledger_cutoff_id`, and the reserve (payout minimum) kept in it.
+    # The payout statement lists the wallet movements between the previous payout's cutoff and this one.
+    wallet_balance_cents: Mapped[int] = mapped_column(BigInteger)
+    reserve_cents: Mapped[int] = mapped_column(BigInteger)
+    ledger_cutoff_id: Mapped[int] = mapped_column(Integer)
+    return_code: Mapped[str | None] = mapped_column(String(3))  # R03... when the credit came back
     statement_pdf_path: Mapped[str | None] = mapped_column(String(1000))
     statement_csv_path: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # audit
     settled_on: Mapped[date | None] = mapped_column(Date)
     returned_on: Mapped[date | None] = mapped_column(Date)
+
+
+class MappingProfile(Base):
+    """A payroll company's (or employer's) mapping profile as loaded from the reference folder's
+    `mappings/` (paygo.payroll.profile): one row per (profile id, version), the TOML kept as text;
+    the latest loaded version of an id is the one used (issue 13)."""
+
+    __tablename__ = "mapping_profiles"
+    __table_args__ = (UniqueConstraint("profile_id", "version", name="uq_mapping_profiles_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(12))  # sha256 prefix of the merged profile
+    payroll_company_id: Mapped[str] = mapped_column(ForeignKey("payroll_companies.id"), index=True)
+    employer_fein: Mapped[str | None] = mapped_column(String(9))
+    body: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RosterVersion(Base):
+    """One version of an employer's employee roster (paygo.payroll.roster): each load of a roster
+    file whose assignments for the employer differ from the latest version adds version n+1."""
+
+    __tablename__ = "roster_versions"
+    __table_args__ = (
+        UniqueConstraint("employer_id", "version", name="uq_roster_versions_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the employer's assignments (roster_sha256)
+    source: Mapped[str] = mapped_column(String(500))  # "reference" or the SFTP path it came from
+    loaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RosterAssignment(Base):
+    """An employee's state, class code and officer flag from `effective_date` on (issue 13)."""
+
+    __tablename__ = "roster_assignments"
+    __table_args__ = (
+        UniqueConstraint("roster_version_id", "employee_id", "effective_date", name="uq_roster_assignments_dated"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_versions.id"), index=True)
+    employee_id: Mapped[str] = mapped_column(String(64))
+    effective_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(2))
+    class_code: Mapped[str] = mapped_column(String(4))
+    is_officer: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -86,6 +86,15 @@ class PayrollRun:
 class SourceFile:
     name: str
     sha256: str  # 64 lowercase hex digits; the PDF shows the first 12
+    mapping: str | None = None  # the mapping profile the file was read with, `id@version` (issue 13)
+    roster: str | None = None  # the roster versions that supplied state/class, `946123457@v2 ...`
+
+    @property
+    def read_with(self) -> str | None:
+        """The source-file line's second half: `gusto-payroll-journal@1a2b3c4d5e6f, roster 946123457@v2`."""
+        if self.mapping is None:
+            return None
+        return self.mapping + (f", roster {self.roster}" if self.roster else "")
 
     def __post_init__(self) -> None:
         if not SHA256_HEX.fullmatch(self.sha256):
@@ -403,6 +412,7 @@ def _employer_invoice_body(doc: InvoiceDocument) -> list[Flowable]:
             ("Period", layout.period_text(run.period_start, run.period_end)),
             ("Source file", doc.source_file.name),
             ("File sha256", f"{doc.source_file.short_sha256}..."),
+            *([("Read with", doc.source_file.read_with)] if doc.source_file.read_with else []),
         ],
         half,
     )

@@ -94,7 +94,7 @@ def invoice_document(session: Session, inv: m.Invoice) -> d.InvoiceDocument | No
         due_date=inv.due_date, payroll_company=company.name, total_cents=inv.total_cents, payment=payment,
         carrier_name=carrier.name, employer=d.Employer(employer.name, employer.fein), policy_number=policy.number,
         payroll_run=d.PayrollRun(run.payroll_run_id, run.run_type, run.pay_date, run.period_start, run.period_end),
-        source_file=d.SourceFile(pfile.original_name, pfile.sha256), lines=lines, fee_lines=fee_lines,
+        source_file=d.SourceFile(pfile.original_name, pfile.sha256, pfile.mapping_profile, pfile.roster_versions), lines=lines, fee_lines=fee_lines,
         adjustment=adjustment, replaced_by=replaced_by)
 
 

@@ -9,7 +9,9 @@ a new supplementary bill of that month (sequence 2, 3, ...) the next time bills 
 Voided invoices are not billed (their reissue is). A correction of an invoice already on a bill
 never voids it (paygo.states.correction_action): its adjustment goes on the next supplementary
 bill, a credit note when the premium went down, so what the company owes across its bills is the
-latest total (`bill_balances`). Worked example: Acme's remit invoices
+latest total less what it paid (a bill's balance is the positions of its invoices,
+paygo.payments.balances: a credit note pays down its own run's invoice on the earlier bill).
+The company's unapplied payments pay a new bill as it is issued (paygo.payments.record). Worked example: Acme's remit invoices
 INV-000002 (pay date 2025-03-14, 500 cents) and INV-000007 (2025-03-28, 1,200 cents):
 issue_remit_bills(today=2025-03-31) issues nothing (March has not ended); today=2025-04-01 issues
 REMIT-000001 for 2025-03-01..2025-03-31, 1,700 cents, due 2025-05-01; a second call issues
@@ -111,37 +113,20 @@ def issue_remit_bills(session: Session, *, today: date, issued_at: datetime | No
             inv.remit_bill_id = bill.id
         session.flush()
         numbers.append(number)
+    from paygo.payments.record import apply_payer_credit
+
+    for company in sorted({b.payroll_company_id for b in session.scalars(
+            select(m.RemitBill).where(m.RemitBill.number.in_(numbers)))}):
+        apply_payer_credit(session, company, numbers, today)
     return numbers
-
-
-def bill_balances(bills: Iterable[tuple[str, str, int]]) -> dict[str, int]:
-    """What is still owed on each bill, from (number, payroll company, total cents) in issue order.
-
-    A supplementary bill with a negative total is a credit note (a correction lowered invoices of
-    bills already issued): it pays down the company's oldest bills still owed, so across its bills
-    a company owes the latest totals. What a credit cannot place stays on it as a negative balance
-    (a credit for the company's next bill). Payments come with the remit payments issue.
-    Example: REMIT-000001 56,653 and REMIT-000002 -98 -> {REMIT-000001: 56,555, REMIT-000002: 0}.
-    """
-    bills = list(bills)
-    balance = {number: total for number, _, total in bills}
-    for number, company, total in bills:
-        if total >= 0:
-            continue
-        for other, other_company, _ in bills:
-            if balance[number] == 0:
-                break
-            if other_company == company and balance[other] > 0:
-                used = min(balance[other], -balance[number])
-                balance[other] -= used
-                balance[number] += used
-    return balance
 
 
 def list_remit_bills(session: Session) -> list[dict]:
     """Every bill with its balance and invoices, in number order (`paygo remit-bills list`)."""
+    from paygo.payments.record import bill_balance
+
     bills = session.scalars(select(m.RemitBill).order_by(m.RemitBill.id)).all()
-    balances = bill_balances((b.number, b.payroll_company_id, b.total_cents) for b in bills)
+    balances = {b.number: bill_balance(session, b.id) for b in bills}
     invoices: dict[int, list[str]] = {}
     for bill_id, number in session.execute(select(m.Invoice.remit_bill_id, m.Invoice.number)
                                            .where(m.Invoice.remit_bill_id.is_not(None)).order_by(m.Invoice.number)):

@@ -1,7 +1,7 @@
 """Invoice totals for finance (Audit1 "Wallet": outstanding, processed, failed/returned, totals).
 
 Rule: every live invoice and adjustment counts once in one bucket by status: outstanding
-(issued, scheduled, in_flight), processed (paid), failed (failed: returned and not recovered);
+(issued, scheduled, in_flight), processed (paid, netted), failed (failed, written off: not recovered);
 void invoices are excluded. Rows are grouped by period (calendar month of the run's pay date),
 policy or employer (FEIN), in code-point order. Example: INV-1 2,715 issued and INV-2 500 paid,
 both March 2025 -> period 2025-03: outstanding 2715, processed 500, failed 0, total 3215.
@@ -15,11 +15,15 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paygo import states
 from paygo.db import models as m
 
 GROUPINGS = ("period", "policy", "employer")
 COLUMNS = ("outstanding_cents", "processed_cents", "failed_cents", "total_cents", "invoices")
-BUCKET = {"issued": 0, "scheduled": 0, "in_flight": 0, "paid": 1, "failed": 2}
+# paygo.states.OPEN -> outstanding; paid, netted (a credit cancelled against the debt) -> processed;
+# failed, written off (not collected) -> failed. A status the lifecycle adds fails the import-time check.
+BUCKET = {**dict.fromkeys(states.OPEN, 0), "paid": 1, "netted": 1, "failed": 2, "written_off": 2}
+assert set(BUCKET) == set(states.INVOICE_STATUSES) - {"void"}, "paygo.invoicing.report: a status has no bucket"
 
 
 def report_rows(session: Session, by: str = "period") -> list[tuple]:

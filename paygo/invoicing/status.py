@@ -28,6 +28,7 @@ HISTORY_COLUMNS = ("invoice_id", "from_status", "to_status", "event", "business_
 EVENT_VALUES: dict[str, dict] = {
     "returned_for_retry": {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None},
     "withdrawn": {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None},
+    "represented": {"debit_date": None, "debit_presentment": None, "debit_bank_details_version": None},
 }
 
 

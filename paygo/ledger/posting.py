@@ -36,8 +36,10 @@ ACCOUNT_KINDS = {
     "refunds_payable": "liability",  # per employer: money owed back
     "refunds_in_transit": "liability",  # refund credits sent to the bank, not yet settled
     "platform_fees": "revenue",  # our fees, earned on settlement
+    "payer_credit": "liability",  # per payer (payroll company id or employer FEIN): remit money not yet applied
+    "payouts_in_transit": "liability",  # carrier payout credits sent to the bank, not yet settled
 }
-PARTY_ACCOUNTS = {"employer_receivable", "premium_unsettled", "carrier_wallet", "refunds_payable"}
+PARTY_ACCOUNTS = {"employer_receivable", "premium_unsettled", "carrier_wallet", "refunds_payable", "payer_credit"}
 
 
 class PostingError(ValueError):
@@ -194,11 +196,85 @@ def carrier_fee(key: str, carrier_id: str, fee_cents: int, reason: str, on: date
 
 
 def carrier_payout(key: str, carrier_id: str, amount_cents: int, on: date) -> Transaction:
-    """Money sent to the carrier from its wallet: Dr carrier wallet / Cr cash at bank."""
+    """A payout credit to the carrier, confirmed by the bank: Dr carrier wallet / Cr payouts in transit.
+    Key `carrier_payout:<carrier>:<payout date>` (paygo.payouts): one per carrier per payout day."""
     _positive("amount_cents", amount_cents)
     return transaction(
         f"carrier_payout:{key}", "carrier_payout", f"payout to carrier {carrier_id}", on,
-        (f"carrier_wallet:{carrier_id}", amount_cents), ("cash_at_bank", -amount_cents),
+        (f"carrier_wallet:{carrier_id}", amount_cents), ("payouts_in_transit", -amount_cents),
+    )
+
+
+def payout_settled(key: str, carrier_id: str, amount_cents: int, on: date) -> Transaction:
+    """The payout credit settled: Dr payouts in transit / Cr cash at bank (the money left our bank)."""
+    _positive("amount_cents", amount_cents)
+    return transaction(
+        f"payout_settled:{key}", "payout_settled", f"payout to carrier {carrier_id} settled", on,
+        ("payouts_in_transit", amount_cents), ("cash_at_bank", -amount_cents),
+    )
+
+
+def payout_returned(key: str, carrier_id: str, amount_cents: int, return_code: str, on: date, *,
+                    settled: bool) -> Transaction:
+    """The carrier's bank returned the payout credit: the wallet holds the money again.
+    Dr payouts in transit (Dr cash at bank once it had settled) / Cr carrier wallet."""
+    _positive("amount_cents", amount_cents)
+    return transaction(
+        f"payout_returned:{key}", "payout_returned", f"payout to carrier {carrier_id} returned {return_code}", on,
+        ("cash_at_bank" if settled else "payouts_in_transit", amount_cents),
+        (f"carrier_wallet:{carrier_id}", -amount_cents),
+    )
+
+
+def payment_received(payment_number: str, payer_id: str, amount_cents: int, on: date) -> Transaction:
+    """A remit payment (check, wire, ACH credit) reached our bank: Dr cash at bank / Cr payer credit.
+    What it pays is applied invoice by invoice (`payment_applied`); the rest stays the payer's credit."""
+    _positive("amount_cents", amount_cents)
+    return transaction(
+        f"payment_received:{payment_number}", "payment_received", f"payment {payment_number} from {payer_id}", on,
+        ("cash_at_bank", amount_cents), (f"payer_credit:{payer_id}", -amount_cents),
+    )
+
+
+def payment_applied(payment_number: str, invoice_number: str, payer_id: str, employer_fein: str,
+                    carrier_id: str, premium_cents: int, employer_fee_cents: int, carrier_fee_cents: int,
+                    on: date) -> Transaction:
+    """Part of a payment pays part of an invoice, and the premium it covers reaches the carrier as a
+    settled debit's does (remit money is received money):
+      Dr payer credit A / Cr employer receivable A (A = P + F), and
+      Dr premium unsettled P, Dr fees unsettled F / Cr carrier wallet P - Fc, Cr platform fees Fc + F.
+    P, F and Fc are this application's shares (paygo.payments.allocate: cumulative, so the
+    applications of an invoice paid in full add up to exactly its premium, fee and carrier fee)."""
+    amount = premium_cents + employer_fee_cents
+    _positive("premium_cents + employer_fee_cents", amount)
+    if premium_cents < 0 or employer_fee_cents < 0 or not 0 <= carrier_fee_cents <= max(premium_cents, 0):
+        raise PostingError(f"shares must be non-negative and the carrier fee at most the premium, got "
+                           f"{premium_cents}, {employer_fee_cents}, {carrier_fee_cents}")
+    return transaction(
+        f"payment_applied:{payment_number}:{invoice_number}", "payment_applied",
+        f"payment {payment_number} applied to {invoice_number}", on,
+        (f"payer_credit:{payer_id}", amount),
+        (f"employer_receivable:{employer_fein}", -amount),
+        (f"premium_unsettled:{carrier_id}", premium_cents),
+        ("fees_unsettled", employer_fee_cents),
+        (f"carrier_wallet:{carrier_id}", -(premium_cents - carrier_fee_cents)),
+        ("platform_fees", -(carrier_fee_cents + employer_fee_cents)),
+    )
+
+
+def bad_debt(invoice_number: str, employer_fein: str, carrier_id: str, premium_cents: int,
+             employer_fee_cents: int, on: date) -> Transaction:
+    """An invoice written off: what is still owed on it leaves the receivable, and the premium and fee
+    it would have paid are released (the carrier's wallet only ever receives money that came in, so
+    nobody is paid for it). The mirror of the open part of `invoice_issued`:
+      Dr premium unsettled P, Dr fees unsettled F / Cr employer receivable P + F.
+    Key `bad_debt:<inv>`; `paygo report` totals written-off debt from these transactions."""
+    _positive("premium_cents + employer_fee_cents", premium_cents + employer_fee_cents)
+    return transaction(
+        f"bad_debt:{invoice_number}", "bad_debt", f"{invoice_number} written off", on,
+        (f"premium_unsettled:{carrier_id}", premium_cents),
+        ("fees_unsettled", employer_fee_cents),
+        (f"employer_receivable:{employer_fein}", -(premium_cents + employer_fee_cents)),
     )
 
 

@@ -6,8 +6,9 @@ last digit of a transaction code says its direction: 1-4 credit, 5-9 debit (26 =
 return of a checking debit). Every return (addenda 99) carries an R code; each code maps to what
 we do next, e.g. R01 "Insufficient Funds" -> RETRY (at most twice, same amount, `RETRY PYMT`),
 R03 "No Account" -> NEW_BANK_DETAILS, R07 "Authorization Revoked" -> NEW_AUTHORIZATION.
-Codes R97-R99 are not NACHA codes; banks use them privately, so we parse them and route them to
-an exception queue (`is_private_return_code`); any other unknown code (R96, C92) is invalid.
+Codes R86-R99 are not NACHA codes; some banks use them privately: with the bank's tolerance
+`custom_return_codes` we parse them and route them to an exception queue (`is_private_return_code`);
+any other unknown code (R48, C92) is invalid.
 """
 
 from enum import StrEnum
@@ -65,6 +66,11 @@ SERVICE_CLASS_CODES = frozenset({MIXED, CREDITS_ONLY, DEBITS_ONLY})
 
 # --- Standard Entry Class codes (Batch Header positions 51-53)
 CCD, PPD, CTX, WEB, TEL, COR, POS = "CCD", "PPD", "CTX", "WEB", "TEL", "COR", "POS"
+ENR = "ENR"
+# SEC codes whose records have other layouts or addenda we do not read (IAT batch headers and addenda
+# 10-18, ADV entries, addenda 02 of POS/SHR/MTE): reported as "unsupported SEC code", never field by field.
+UNSUPPORTED_SEC_CODES = frozenset({"IAT", "ADV"})
+ADDENDA02_SEC_CODES = frozenset({"POS", "SHR", "MTE"})
 SEC_CODES = frozenset(
     {"ACK", "ADV", "ARC", "ATX", "BOC", "CCD", "CIE", "COR", "CTX", "DNE", "ENR", "IAT",
      "MTE", "POP", "POS", "PPD", "RCK", "SHR", "TEL", "TRC", "TRX", "WEB", "XCK"}
@@ -160,7 +166,9 @@ RETURN_CODES: dict[str, tuple[str, ReturnAction]] = {
 # their own addenda 99 layouts. NACHA (and moov-io/ach) list R70 as dishonored, R71-R77 as contested.
 DISHONORED_RETURN_CODES = frozenset({"R61", "R62", "R67", "R68", "R69", "R70"})
 CONTESTED_RETURN_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76", "R77"})
-PRIVATE_RETURN_CODES = frozenset({"R97", "R98", "R99"})  # bank-specific, not NACHA
+# Bank-specific codes in R80-R99 that are not NACHA's (R80-R85 are IAT codes): parsed when a bank's
+# tolerance profile allows custom return codes, then routed to the exception queue.
+PRIVATE_RETURN_CODES = frozenset(f"R{n}" for n in range(80, 100)) - frozenset(RETURN_CODES)
 
 CHANGE_CODES: dict[str, str] = {
     "C01": "Incorrect DFI Account Number",
@@ -185,7 +193,7 @@ def is_return_code(code: str) -> bool:
 
 
 def is_private_return_code(code: str) -> bool:
-    """A bank-specific return code (R97-R99): parsed, but routed to an exception queue."""
+    """A bank-specific return code (R86-R99): refused unless the bank's profile tolerates custom codes."""
     return code in PRIVATE_RETURN_CODES
 
 

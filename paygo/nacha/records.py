@@ -62,10 +62,10 @@ class Record:
             value = getattr(self, name)
             if len(value) != end - start + 1:
                 errors.append(FieldError(record, name, "length", value))
+            elif kind == "N" and not is_digits(value):  # ASCII digits only: '²' is not a digit here
+                errors.append(FieldError(record, name, "numeric", value))
             elif not is_printable(value):
                 errors.append(FieldError(record, name, "printable", value))
-            elif kind == "N" and not is_digits(value):
-                errors.append(FieldError(record, name, "numeric", value))
             elif kind not in ("A", "N") and value != kind:
                 errors.append(FieldError(record, name, "constant", value))
         return errors + self._rules()
@@ -113,10 +113,16 @@ class FileHeader(Record):
     reference_code: str
 
     def _rules(self) -> list[FieldError]:
-        errors = _required(self, "immediate_origin")
+        errors = _required(self, "immediate_origin", "immediate_destination")
         destination = self.immediate_destination.strip()
-        if not is_valid_routing(destination):
+        if destination and not (len(destination) == 9 and is_digits(destination)):
+            errors.append(self._error("immediate_destination", "routing_number"))
+        elif destination and not is_valid_routing(destination):  # tolerable: Tolerance.DESTINATION_CHECK_DIGIT
             errors.append(self._error("immediate_destination", "check_digit"))
+        origin = self.immediate_origin
+        if origin[:1] == " " and is_digits(origin[1:]) and not is_valid_routing(origin[1:]):
+            # " " + 9 digits is a routing number (a company id is 10 characters): its check digit must hold
+            errors.append(self._error("immediate_origin", "check_digit"))  # tolerable: ORIGIN_CHECK_DIGIT
         mod = self.file_id_modifier
         if not (len(mod) == 1 and (mod.isdigit() or "A" <= mod <= "Z")):
             errors.append(self._error("file_id_modifier", "uppercase_or_digit"))
@@ -134,7 +140,7 @@ class BatchHeader(Record):
         ("standard_entry_class_code", 51, 53, "A"),  # CCD for premium debits
         ("company_entry_description", 54, 63, "A"),  # shown on the statement; RETRY PYMT for retries
         ("company_descriptive_date", 64, 69, "A"),
-        ("effective_entry_date", 70, 75, "N"),  # YYMMDD, a banking day
+        ("effective_entry_date", 70, 75, "A"),  # YYMMDD, a banking day; spaces in an ENR batch
         ("settlement_date", 76, 78, "A"),  # Julian day, filled in by the ACH operator
         ("originator_status_code", 79, 79, "A"),
         ("odfi_identification", 80, 87, "N"),  # first 8 digits of the originating bank's routing
@@ -155,13 +161,23 @@ class BatchHeader(Record):
     batch_number: str
 
     def _rules(self) -> list[FieldError]:
+        if self.standard_entry_class_code in codes.UNSUPPORTED_SEC_CODES:
+            return []  # another layout (IAT, ADV): the reader reports "unsupported SEC code", not its fields
         errors = _required(self, "company_name", "company_identification", "company_entry_description")
         if self.company_name.strip() and set(self.company_name.strip()) == {"0"}:
             errors.append(self._error("company_name", "all_zeros"))  # NACHA reject reason 2l
+        description = self.company_entry_description.strip()
+        if description and set(description) == {"0"}:
+            errors.append(self._error("company_entry_description", "all_zeros"))  # NACHA reject reason 2m
         if is_digits(self.service_class_code) and int(self.service_class_code) not in codes.SERVICE_CLASS_CODES:
             errors.append(self._error("service_class_code", "code"))
         if self.standard_entry_class_code not in codes.SEC_CODES:
             errors.append(self._error("standard_entry_class_code", "code"))
+        if self.originator_status_code not in ("1", "2"):  # 0 is an ACH operator's, in ADV only (moov)
+            errors.append(self._error("originator_status_code", "code"))
+        date = self.effective_entry_date
+        if not is_digits(date) and not (date == "      " and self.standard_entry_class_code == codes.ENR):
+            errors.append(self._error("effective_entry_date", "numeric"))  # ENR's may be space-filled
         return errors
 
 
@@ -219,9 +235,7 @@ def _return_code_rules(record: Record, allowed: frozenset[str] | None) -> list[F
         return []
     if allowed is None and codes.is_return_code(code):
         return []
-    if codes.is_private_return_code(code):
-        return [record._error("return_code", "private_code", "warning")]
-    return [record._error("return_code", "code")]
+    return [record._error("return_code", "code")]  # R86-R99 tolerable: Tolerance.CUSTOM_RETURN_CODES
 
 
 @dataclass(frozen=True)
@@ -351,6 +365,81 @@ def parse_addenda(line: str) -> Addenda:
             return Addenda99Contested.parse(line)
         return Addenda99.parse(line)
     raise ValueError(f"addenda type {kind!r} is not supported")
+
+
+@dataclass(frozen=True)
+class CorrectedC01(Record):
+    """Corrected data (Addenda 98 positions 36-64) of a C01: the correct DFI account number."""
+
+    LAYOUT: ClassVar[Layout] = (("account", 1, 17, "A"), ("reserved", 18, 29, "A"))
+    account: str
+    reserved: str
+
+
+@dataclass(frozen=True)
+class CorrectedC02(Record):
+    """C02: the correct routing number (9 digits with its check digit)."""
+
+    LAYOUT: ClassVar[Layout] = (("routing", 1, 9, "A"), ("reserved", 10, 29, "A"))
+    routing: str
+    reserved: str
+
+
+@dataclass(frozen=True)
+class CorrectedC03(Record):
+    """C03: routing number, 3 spaces, account number."""
+
+    LAYOUT: ClassVar[Layout] = (("routing", 1, 9, "A"), ("reserved", 10, 12, "A"), ("account", 13, 29, "A"))
+    routing: str
+    reserved: str
+    account: str
+
+
+@dataclass(frozen=True)
+class CorrectedC05(Record):
+    """C05: the correct transaction code."""
+
+    LAYOUT: ClassVar[Layout] = (("transaction_code", 1, 2, "A"), ("reserved", 3, 29, "A"))
+    transaction_code: str
+    reserved: str
+
+
+@dataclass(frozen=True)
+class CorrectedC06(Record):
+    """C06: account number, 3 spaces, transaction code."""
+
+    LAYOUT: ClassVar[Layout] = (("account", 1, 17, "A"), ("reserved", 18, 20, "A"),
+                                ("transaction_code", 21, 22, "A"), ("reserved2", 23, 29, "A"))
+    account: str
+    reserved: str
+    transaction_code: str
+    reserved2: str
+
+
+@dataclass(frozen=True)
+class CorrectedC07(Record):
+    """C07: routing number, account number, transaction code."""
+
+    LAYOUT: ClassVar[Layout] = (("routing", 1, 9, "A"), ("account", 10, 26, "A"), ("transaction_code", 27, 28, "A"),
+                                ("reserved", 29, 29, "A"))
+    routing: str
+    account: str
+    transaction_code: str
+    reserved: str
+
+
+# NACHA Appendix Four: the layout of an Addenda 98's corrected data, by change code (the codes we apply).
+CORRECTED_DATA_LAYOUTS: dict[str, type[Record]] = {
+    "C01": CorrectedC01, "C02": CorrectedC02, "C03": CorrectedC03, "C05": CorrectedC05, "C06": CorrectedC06,
+    "C07": CorrectedC07,
+}
+CORRECTED_DATA_LENGTH = 29  # Addenda 98 positions 36-64
+
+
+def parse_corrected_data(change_code: str, data: str) -> Record | None:
+    """The corrected data of a NOC sliced by its change code's layout (None: no layout, e.g. C09)."""
+    layout = CORRECTED_DATA_LAYOUTS.get(change_code)
+    return None if layout is None else layout.parse(data.ljust(CORRECTED_DATA_LENGTH))
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,12 @@ def _compare(record: str, pairs: list[tuple[str, str, int]]) -> list[FieldError]
 
 
 def validate_batch(batch: Batch) -> list[FieldError]:
-    """Batch-level rules: control totals, service class, addenda indicators (not the records' own fields)."""
+    """Batch-level rules (not the records' own fields): addenda indicators, service class, the trace
+    prefixed by the ODFI, no zero amount on a live entry (prenotes, zero-dollar codes, returns and NOCs
+    aside), a TEL batch all debits (all credits when its description is REVERSAL), control totals."""
     errors: list[FieldError] = []
     header, control = batch.header, batch.control
+    reversal = header.company_entry_description.strip().upper() == "REVERSAL"
     for e in batch.entries:
         has_addenda = "1" if e.addenda else "0"
         if e.addenda_record_indicator in ("0", "1") and e.addenda_record_indicator != has_addenda:
@@ -67,6 +70,15 @@ def validate_batch(batch: Batch) -> list[FieldError]:
             debit = codes.is_debit(e.transaction_code)
             if (service == codes.DEBITS_ONLY and not debit) or (service == codes.CREDITS_ONLY and debit):
                 errors.append(FieldError("EntryDetail", "transaction_code_text", "service_class", e.transaction_code_text))
+        if e.trace_number[:8] != header.odfi_identification:  # moov isTraceNumberODFI
+            errors.append(FieldError("EntryDetail", "trace_number", "odfi_prefix", e.trace_number))
+        if is_digits(e.transaction_code_text) and is_digits(e.amount) and e.amount_cents == 0 \
+                and e.transaction_code not in codes.PRENOTE_CODES | codes.ZERO_DOLLAR_CODES \
+                and not any(a.addenda_type_code in ("98", "99") for a in e.addenda):
+            errors.append(FieldError("EntryDetail", "amount", "zero", e.trace_number))
+        if header.standard_entry_class_code == codes.TEL and is_digits(e.transaction_code_text) \
+                and codes.is_debit(e.transaction_code) == reversal:
+            errors.append(FieldError("EntryDetail", "transaction_code_text", "tel_direction", e.transaction_code_text))
     if control is None:
         return errors
     return errors + compare_batch_control(header, control, entry_totals(batch.entries))

@@ -6,6 +6,8 @@ employer hears about a settled payment, a charge that failed for good, bank deta
 replaced and an authorization that must be renewed. A message never carries a full account
 number: only `****` and the last four digits. The idempotency key names the business fact, so
 the same fact queued twice is one row (the outbox's UNIQUE key).
+A failure notice (FAILURE_KINDS) warns that coverage may be interrupted, and `carrier_copy` sends
+the carrier's billing contact the same facts under the key `<employer key>:carrier`.
 Worked example: charge_failure for INV-000007, 2,865 cents, R01 on presentment 3, account ending
 0123 -> subject "Payment failed for invoice INV-000007", body mentions "$28.65", "R01
 Insufficient Funds" and "****0123"; key "charge_failure:INV-000007".
@@ -14,12 +16,18 @@ Insufficient Funds" and "****0123"; key "charge_failure:INV-000007".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from paygo.billing.money import format_cents
 from paygo.db.crypto import mask
 from paygo.nacha import codes
 
 KINDS = ("payment_confirmation", "charge_failure", "new_bank_details_needed", "reauthorization_needed")
+# The kinds that tell of a return that failed the invoice (paygo.ach.actions): each warns of coverage
+# interruption (1099Policy "Assignment Charge Failure") and goes to the carrier as well (issue 12).
+FAILURE_KINDS = ("charge_failure", "new_bank_details_needed", "reauthorization_needed")
+COVERAGE_WARNING = ("Until this invoice is paid, the workers' compensation coverage it pays for may be "
+                    "interrupted.")
 
 
 @dataclass(frozen=True)
@@ -28,9 +36,10 @@ class Message:
 
     idempotency_key: str
     kind: str
-    recipient: str
+    recipient: str  # "" when the party has no contact on file: never delivered, ops are told
     subject: str
     body: str
+    contact_field: str = ""  # where the recipient comes from, named for ops when it is missing
 
     def as_row(self) -> dict[str, str]:
         return {"idempotency_key": self.idempotency_key, "kind": self.kind, "recipient": self.recipient,
@@ -82,5 +91,58 @@ def compose(kind: str, facts: Facts, key: str) -> Message:
                 "before we debit your account again.")
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
+    if kind in FAILURE_KINDS:
+        text = f"{text} {COVERAGE_WARNING}"
     body = f"Dear {f.employer_name},\n\n{text}\n\nPAYGO premium billing\n"
-    return Message(key, kind, f.recipient, subject, body)
+    return Message(key, kind, f.recipient, subject, body, f"employers.email of {f.employer_name}")
+
+
+def carrier_copy(notice: Message, carrier_name: str, carrier_address: str, contact_field: str) -> Message:
+    """The carrier's copy of a failure notice: the same facts (never more than the last four
+    digits), addressed to the carrier's billing contact ("" when it has none: ops are told)."""
+    body = (f"Dear {carrier_name},\n\nFor your information, a premium payment on a policy you carry failed. "
+            f"The notice we sent the employer follows.\n\n----\n{notice.body}")
+    return Message(f"{notice.idempotency_key}:carrier", notice.kind, carrier_address,
+                   f"[carrier copy] {notice.subject}", body, contact_field)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """What a payment reminder may say (paygo.dunning decides when; this is only the text)."""
+
+    idempotency_key: str
+    stage: str  # paygo.dunning stage name, e.g. "due_in_7", "overdue_15", "final_30"
+    days_from_due: int  # negative before the due date
+    document: str  # "remit bill REMIT-000001" or "invoice INV-000007"
+    payer_name: str
+    recipient: str
+    contact_field: str
+    open_cents: int
+    due_date: date
+    how_to_pay: str  # the payment method in words
+    final: bool = False
+    failed_on: date | None = None  # the charge that failed, when it is a failed debit
+
+
+def compose_reminder(r: Reminder) -> Message:
+    """The 1099Policy "Payment Reminder": amount owed, payment date and payment method; overdue
+    ones say by how many days, and the final one warns of coverage interruption."""
+    amount = f"${format_cents(r.open_cents)}"
+    if r.days_from_due <= 0:
+        when = "today" if r.days_from_due == 0 else f"on {r.due_date.isoformat()}"
+        subject = f"Payment reminder: {amount} for {r.document} due {r.due_date.isoformat()}"
+        text = f"This is a reminder that {amount} for {r.document} is due {when}."
+    else:
+        late = f"{r.days_from_due} day{'s' if r.days_from_due != 1 else ''} past due"
+        subject = (f"{'Final notice' if r.final else 'Overdue'}: {amount} for {r.document} was due "
+                   f"{r.due_date.isoformat()}")
+        text = f"{amount} for {r.document}, due on {r.due_date.isoformat()}, is unpaid and {late}."
+        if r.failed_on is not None:
+            text += f" Our debit of it failed on {r.failed_on.isoformat()}."
+    text += f"\n\nHow to pay: {r.how_to_pay}"
+    if r.final:
+        text += f"\n\nThis is our final reminder. {COVERAGE_WARNING}"
+    elif r.days_from_due > 0:
+        text += "\n\nIf you have paid in the last few days, thank you, and please disregard this reminder."
+    body = f"Dear {r.payer_name},\n\n{text}\n\nPAYGO premium billing\n"
+    return Message(r.idempotency_key, "payment_reminder", r.recipient, subject, body, r.contact_field)

@@ -20,7 +20,7 @@ def rejection_report(name: str, file_sha256: str, errors: Sequence[PayrollError]
     ]
     for e in errors:
         row = "(file)" if e.row is None else str(e.row)
-        lines.append(f"{row}\t{e.column or ''}\t{'' if e.value is None else e.value}\t{e.error}")
+        lines.append(f"{row}\t{e.column_text}\t{'' if e.value is None else e.value}\t{e.error}")
     return "\n".join(lines) + "\n"
 
 

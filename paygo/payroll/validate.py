@@ -53,9 +53,17 @@ RATED_COLUMNS: tuple[str, ...] = TYPED_COLUMNS + ("net_rate", "carrier_id", "pol
 @dataclass(frozen=True)
 class PayrollError:
     row: int | None  # 1-based data row; 0 the header; None the whole file
-    column: str | None
+    column: str | None  # as the company named it (a mapped file), else the canonical column
     value: str | None
     error: str
+    canonical: str | None = None  # a mapped file: the canonical column beside the company's name
+
+    @property
+    def column_text(self) -> str:
+        """`COMP CODE (class_code)` for a mapped file's column, the column alone otherwise."""
+        if self.canonical and self.column and self.canonical != self.column:
+            return f"{self.column} ({self.canonical})"
+        return self.column or self.canonical or ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class PayrollValidation:
     rows: int  # non-blank data records
     errors: tuple[PayrollError, ...]
     rated_rows: pl.DataFrame | None  # RATED_COLUMNS; None when rejected
+    mapping: str | None = None  # the mapping profile used, `id@version` (None: the canonical format read as is)
+    roster: str | None = None  # the roster versions used, `946123457@v2 ...` (paygo.payroll.roster.roster_label)
 
     @property
     def accepted(self) -> bool:
@@ -243,16 +253,21 @@ def validate_payroll_file(
         sha = digest.result()
     if isinstance(raw, list):
         return PayrollValidation(sha, 0, _problems(raw), None)
-    cells = raw.cells
+    return _validate_cells(sha, raw.cells, raw.header, raw.ragged, book, client_feins)
+
+
+def _validate_cells(sha: str, cells: pl.DataFrame, header: tuple[str, ...], ragged: pl.DataFrame, book: PolicyBook,
+                    client_feins: frozenset[str] | None) -> PayrollValidation:
+    """The rules of the canonical format on trimmed text cells (`row` + canonical columns)."""
     if cells.height == 0:
         return PayrollValidation(sha, 0, (PayrollError(None, None, None, "the file has a header but no data rows"),), None)
     cells = cells.with_columns(
         [pl.lit(None, pl.String).alias(c) for c in ALL_COLUMNS if c not in cells.columns]
     ).select("row", *ALL_COLUMNS)
 
-    ragged = raw.ragged.select(
+    ragged = ragged.select(
         "row", pl.lit(None, pl.String).alias("column"), pl.lit(None, pl.String).alias("value"),
-        pl.format("the record has {} fields; the header has {}", pl.col("fields"), pl.lit(len(raw.header))).alias("error"),
+        pl.format("the record has {} fields; the header has {}", pl.col("fields"), pl.lit(len(header))).alias("error"),
     )
     fitting = fitting_text_columns(cells)
     typed = typed_rows(cells, fitting)
@@ -270,8 +285,58 @@ def validate_payroll_file(
     ]
     if client_feins is not None:
         frames.append(rules.foreign_employers(typed, cells, client_feins))
-    errors = _sorted_errors(frames, raw.header)
+    errors = _sorted_errors(frames, header)
     if errors:
         return PayrollValidation(sha, cells.height, errors, None)
     rated = typed.join(rating, on="row", how="left").select(RATED_COLUMNS)
     return PayrollValidation(sha, cells.height, (), rated)
+
+
+def validate_mapped_file(
+    data: bytes, profile, book: PolicyBook, *, client_feins: frozenset[str] | None = None,
+    roster: pl.DataFrame | None = None, roster_versions: str | None = None, file_name: str = "",
+) -> PayrollValidation:
+    """A payroll company's file read through its mapping profile (`paygo.payroll.mapping`), then
+    every rule of the canonical format; never raises on any input bytes. The canonical profile is
+    `validate_payroll_file` itself (the same path, the same errors). Errors name the column as the
+    company named it, with the canonical column in `canonical`; a cell the mapping already
+    refused is not reported again by the canonical rules. `roster_versions` is recorded as given."""
+    from paygo.payroll.mapping import map_payroll
+
+    if profile.is_canonical:
+        result = validate_payroll_file(data, book, client_feins=client_feins)
+        return PayrollValidation(result.file_sha256, result.rows, result.errors, result.rated_rows,
+                                 mapping=profile.label)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        mapped = map_payroll(data, profile, file_name=file_name, roster=roster)
+        sha = digest.result()
+    used_roster = roster_versions if roster is not None and "(roster)" in mapped.source_names.values() else None
+    label = profile.label
+    found = mapped.errors
+    if mapped.cells is None or found.filter(pl.col("row").is_null() | (pl.col("row") == 0)).height:
+        return PayrollValidation(sha, 0, _mapped_errors(found, (), mapped.source_names), None, label, used_roster)
+    cells = mapped.cells.with_columns(
+        [pl.lit(None, pl.String).alias(c) for c in ALL_COLUMNS if c not in mapped.cells.columns])
+    canonical = _validate_cells(sha, cells.select("row", *ALL_COLUMNS), mapped.header,
+                                pl.DataFrame(schema={"row": pl.Int64, "fields": pl.Int64}), book, client_feins)
+    names = mapped.source_names
+    more = pl.DataFrame(
+        [(e.row, names.get(e.column, e.column) if e.column else None, e.value, e.error, e.column)
+         for e in canonical.errors], schema=found.schema, orient="row")
+    if mapped.explained is not None and mapped.explained.height:  # a refused cell reads empty: not news
+        more = more.join(mapped.explained, on=["row", "canonical"], how="anti")
+    errors = _mapped_errors(pl.concat([found, more]), mapped.header, names)
+    if errors:
+        return PayrollValidation(sha, canonical.rows, errors, None, label, used_roster)
+    return PayrollValidation(sha, canonical.rows, (), canonical.rated_rows, label, used_roster)
+
+
+def _mapped_errors(frame: pl.DataFrame, header: tuple[str, ...], names: dict[str, str]) -> tuple[PayrollError, ...]:
+    if frame.height == 0:
+        return ()
+    order = pl.DataFrame({"canonical": list(header), "_pos": list(range(len(header)))},
+                         schema={"canonical": pl.String, "_pos": pl.Int64})
+    frame = frame.join(order, on="canonical", how="left").sort(["row", "_pos", "column", "error"], nulls_last=False)
+    return tuple(PayrollError(r, c, v, e, k) for r, c, v, e, k in
+                 frame.select("row", "column", "value", "error", "canonical").iter_rows())

@@ -110,7 +110,8 @@ def test_correction_before_debit_voids_and_reissues(loaded, tmp_path):
     assert ledger.balance(loaded, "employer_receivable:946123457") == 3803  # 4050 reversed, 3803 posted
     notes = loaded.scalars(select(m.Notification).order_by(m.Notification.idempotency_key)).all()
     assert [(n.kind, n.recipient) for n in notes] == [
-        ("premium_decrease", "carrier:granite-mutual"), ("premium_decrease", "ap@bayareabakery.example")]
+        ("premium_decrease", "premium-accounting@granitemutual.example"),
+        ("premium_decrease", "ap@bayareabakery.example")]  # the carrier's billing_email, never a placeholder
     assert "$2.47" in notes[0].subject  # 4050 - 3803 = 247 cents
 
 

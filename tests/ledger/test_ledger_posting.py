@@ -48,7 +48,7 @@ def legs(txn):
          [("refunds_in_transit", -500), ("refunds_payable:123456789", 500)]),
         # and settled: the 500 left our bank
         (p.refund_settled("INV-9", 1, 500, D), [("cash_at_bank", -500), ("refunds_in_transit", 500)]),
-        (p.carrier_payout("2025-03", "acme", 2579, D), [("carrier_wallet:acme", 2579), ("cash_at_bank", -2579)]),
+        (p.carrier_payout("acme:2025-03-31", "acme", 2579, D), [("carrier_wallet:acme", 2579), ("payouts_in_transit", -2579)]),
         (p.debit_returned("INV-1", 1, "123456789", 2865, "R01", D),
          [("ach_in_transit", -2865), ("employer_receivable:123456789", 2865)]),
     ],

@@ -65,7 +65,13 @@ from paygo.db import models as m
 from paygo.db.crypto import AccountCipher
 from paygo.db.migrate import upgrade
 from paygo.db.session import make_engine
-from paygo.invoicing.remit import issue_remit_bills
+from paygo.invoicing.remit import issue_remit_bills, list_remit_bills
+from paygo.invoicing.write_off import write_off
+from paygo.ach.represent import represent
+from paygo.bank_details import renew_authorization
+from paygo.payments import balances
+from paygo.payments.allocate import premium_part
+from paygo.payments.record import record_payment
 from paygo.ledger import repo as ledger
 from paygo.nacha import codes
 from paygo.nacha.fields import numeric
@@ -239,6 +245,26 @@ class World:
     def remit_bills(self) -> Outcome:
         """`paygo remit-bills --date D` (without the PDFs)."""
         return self._call(lambda: issue_remit_bills(self.session, today=self.today))
+
+    def record_payment(self, amount_cents: int, reference: str, *, bill: str | None = None,
+                       invoice: str | None = None, method: str = "check") -> Outcome:
+        """`paygo payments record --bill B | --invoice I --amount A --reference R --date D`."""
+        return self._call(lambda: record_payment(self.session, amount_cents=amount_cents, on=self.today,
+                                                 reference=reference, method=method, bill_number=bill,
+                                                 invoice_number=invoice))
+
+    def represent(self, number: str) -> Outcome:
+        """`paygo invoices represent INV --date D`."""
+        return self._call(lambda: represent(self.session, number, on=self.today))
+
+    def write_off(self, number: str, reason: str) -> Outcome:
+        """`paygo invoices write-off INV --reason R --date D`."""
+        return self._call(lambda: write_off(self.session, number, reason=reason, on=self.today))
+
+    def authorize(self, fein: str) -> Outcome:
+        """`paygo employers authorize FEIN --date D` (the employer signed a new authorization)."""
+        return self._call(lambda: renew_authorization(
+            self.session.scalar(select(m.Employer).where(m.Employer.fein == fein))))
 
     def new_bank_details(self, fein: str, account: str) -> Outcome:
         """`paygo load-reference DIR` with one employer's new account (what ops do after R02/R03)."""
@@ -535,7 +561,8 @@ class Violation:
 
 
 SNAPSHOT_TABLES = (m.Invoice, m.InvoiceLine, m.InvoiceStatusChange, m.AchFile, m.AchEntry, m.AchReturn,
-                   m.LedgerTransaction, m.LedgerEntry, m.Notification, m.RemitBill, m.ExceptionItem, m.PayrollRun)
+                   m.LedgerTransaction, m.LedgerEntry, m.Notification, m.RemitBill, m.ExceptionItem, m.PayrollRun,
+                   m.Payment, m.PaymentApplication, m.Payout)
 
 
 def snapshot(s: Session, *, refusal: bool = False) -> dict:
@@ -544,6 +571,7 @@ def snapshot(s: Session, *, refusal: bool = False) -> dict:
     tables = [t for t in SNAPSHOT_TABLES if not (refusal and t is m.ExceptionItem)]
     out: dict = {t.__tablename__: s.scalar(select(func.count()).select_from(t)) for t in tables}
     out["invoice statuses"] = sorted(s.execute(select(m.Invoice.number, m.Invoice.status)).all())
+    out["remit bill statuses"] = sorted(s.execute(select(m.RemitBill.number, m.RemitBill.status)).all())
     out["entry statuses"] = sorted(s.execute(select(m.AchEntry.id, m.AchEntry.status)).all())
     out["employers"] = sorted(s.execute(select(m.Employer.fein, m.Employer.bank_details_version,
                                                m.Employer.authorization_status)).all())
@@ -593,6 +621,11 @@ class Checker:
        inputs, changes nothing. (Checked by `Simulation` around the commands.)
     8  a pre-debit notice for presentment n > 1 follows a return of presentment n - 1, and every
        entry sent had its notice (no notice for a debit that is not happening).
+    9  money in (debits settled + remit payments received) = refunds (settled, in transit, owed) +
+       carrier payouts (settled, in transit) + carrier wallets + platform fees + payers' unapplied
+       credit, to the cent, after every step (issue 12). Remit payments count as collected in 2a-2c;
+       2r subtracts what was paid and written off; 6 adds remit receipts (the premium share of what
+       was applied, less the carrier's fee on it) and subtracts payouts not returned.
     """
 
     def __init__(self, world: World, bank: ScriptedBank):
@@ -624,6 +657,7 @@ class Checker:
         out += self._transitions(s)
         out += self._wallets(s, inv, entries)
         out += self._notices(s, inv, entries)
+        out += self._money(s, entries)
         self.void_before = {r.number for r in inv.values() if r.status == "void"}
         self.entries_seen = max([e.id for e in entries], default=self.entries_seen)
         s.commit()
@@ -662,6 +696,7 @@ class Checker:
         for e in entries:
             by_run[run_of[e.invoice_id]].append(e)
         feins = dict(s.execute(select(m.Employer.id, m.Employer.fein)).all())
+        applied = balances.applied_cents(s)
         # a netted credit whose run was overpaid leaves the excess to ops (kind refund_by_hand, the
         # cents in its text): money owed back by hand, not collected twice
         by_hand: dict[tuple[int, str], int] = defaultdict(int)
@@ -676,6 +711,7 @@ class Checker:
                 continue
             es = by_run.get(key, [])
             collected = sum(e.amount_cents for e in es if codes.is_debit(e.transaction_code) and e.status == "settled")
+            collected += sum(applied.get(r.id, 0) for r in invoices)  # paid by wire or check (issue 12)
             refunded = sum(e.amount_cents for e in es if not codes.is_debit(e.transaction_code) and e.status == "settled")
             billed = sum(r.total_cents for r in invoices if r.status != "void")
             owed_back = sum(-r.total_cents for r in invoices if r.total_cents < 0
@@ -709,6 +745,12 @@ class Checker:
     def _remit(self, s: Session, inv: dict, runs: dict, today: date) -> list[Violation]:
         out = []
         pay_dates = dict(s.execute(select(m.PayrollRun.id, m.PayrollRun.pay_date)).all())
+        applied = balances.applied_cents(s)
+        written_off = {key.split(":", 1)[1]: -int(cents) for key, code, cents in s.execute(
+            select(m.LedgerTransaction.idempotency_key, m.LedgerAccount.code, m.LedgerEntry.amount_cents)
+            .join(m.LedgerEntry, m.LedgerEntry.transaction_id == m.LedgerTransaction.id)
+            .join(m.LedgerAccount, m.LedgerAccount.id == m.LedgerEntry.account_id)
+            .where(m.LedgerTransaction.kind == "bad_debt", m.LedgerAccount.code.startswith("employer_receivable:")))}
         companies = dict(s.execute(select(m.Employer.id, m.Employer.payroll_company_id)).all())
         expected: dict[str, int] = defaultdict(int)
         for (emp, _run), invoices in runs.items():
@@ -717,16 +759,17 @@ class Checker:
             pay = pay_dates[invoices[0].payroll_run_pk]
             month_end = add_days(date(pay.year + pay.month // 12, pay.month % 12 + 1, 1), -1)
             if month_end < today:
-                expected[companies[emp]] += sum(r.total_cents for r in invoices if r.status != "void")
+                expected[companies[emp]] += sum(r.total_cents - applied.get(r.id, 0) - written_off.get(r.number, 0)
+                                                for r in invoices if r.status != "void")
         owed: dict[str, int] = defaultdict(int)
         bills: dict[str, list[str]] = defaultdict(list)
-        for b in s.scalars(select(m.RemitBill).order_by(m.RemitBill.id)):
-            if b.status == "void":
+        for b in list_remit_bills(s):
+            if b["status"] == "void":
                 continue
-            balance = getattr(b, "balance_cents", None)
-            owed[b.payroll_company_id] += b.total_cents if balance is None else balance
-            bills[b.payroll_company_id].append(f"{b.number} {b.status} {money(b.total_cents)}"
-                                               + ("" if balance is None else f" balance {money(balance)}"))
+            balance = b["balance_cents"]
+            owed[b["payroll_company_id"]] += balance
+            bills[b["payroll_company_id"]].append(f"{b['number']} {b['status']} {money(b['total_cents'])} "
+                                                  f"balance {money(balance)}")
         for company in sorted(set(expected) | set(owed)):
             if owed[company] != expected[company]:
                 out.append(Violation("2r", f"{company} owes {money(owed[company])} across its remit bills "
@@ -825,6 +868,17 @@ class Checker:
             if codes.is_debit(e.transaction_code) and e.status == "settled" and r.premium_cents > 0:
                 c = carriers[r.policy_id]
                 expected[c] += r.premium_cents - fee(r.policy_id, r.premium_cents)
+        for invoice_id, paid in balances.applied_cents(s).items():  # remit receipts, as settled debits
+            r = inv[invoice_id]
+            p = premium_part(paid, r.total_cents, r.premium_cents)
+            expected[carriers[r.policy_id]] += p - fee(r.policy_id, p)
+            self.stats["6 remit receipts"] += 1
+        payouts = defaultdict(int)
+        for carrier, cents, status in s.execute(select(m.Payout.carrier_id, m.Payout.amount_cents, m.Payout.status)):
+            if status != "returned":
+                payouts[carrier] += cents
+                expected[carrier] -= cents
+                self.stats["6 payouts"] += 1
         wallet_rows = s.execute(
             select(m.LedgerTransaction.idempotency_key, m.LedgerTransaction.kind, m.LedgerAccount.code,
                    m.LedgerEntry.amount_cents)
@@ -840,6 +894,8 @@ class Checker:
             if kind == "carrier_fee":
                 expected[carrier] -= cents
                 continue
+            if kind in ("carrier_payout", "payout_returned"):
+                continue  # checked against the payouts table above
             for part in key.split(":"):
                 if part in refunds:
                     by_refund[part] += cents
@@ -860,6 +916,36 @@ class Checker:
                 out.append(Violation("6", f"carrier wallet {c} holds {money(actual[c])}, expected {money(expected[c])}"
                                           + (": " + "; ".join(parts[c]) if parts[c] else "")))
         return out
+
+    # 9
+    def _money(self, s: Session, entries) -> list[Violation]:
+        """Money in (debits settled + remit received) = refunds (paid, in transit, owed) + payouts
+        (settled, in transit) + wallets + platform fees + payers' unapplied credit, to the cent: the
+        facts (entries, payments, payouts tables) against the ledger's balances."""
+        debits = sum(e.amount_cents for e in entries if codes.is_debit(e.transaction_code) and e.status == "settled")
+        refunds_settled = sum(e.amount_cents for e in entries
+                              if not codes.is_debit(e.transaction_code) and e.status == "settled")
+        remit = int(s.scalar(select(func.coalesce(func.sum(m.Payment.amount_cents), 0))))
+        payouts_settled = int(s.scalar(select(func.coalesce(func.sum(m.Payout.amount_cents), 0))
+                                       .where(m.Payout.status == "settled")))
+        bal = ledger.balances(s)
+
+        def held(*prefixes: str) -> int:
+            return -sum(v for k, v in bal.items() if k.partition(":")[0] in prefixes)
+
+        refunds_owed = held("refunds_payable", "refunds_in_transit")
+        payouts_in_transit = held("payouts_in_transit")
+        wallets, fees, credit = held("carrier_wallet"), held("platform_fees"), held("payer_credit")
+        self.stats["9 money"] += 1
+        money_in = debits + remit
+        accounted = refunds_settled + refunds_owed + payouts_settled + payouts_in_transit + wallets + fees + credit
+        if money_in != accounted:
+            return [Violation("9", f"money in {money(money_in)} (debits settled {money(debits)} + remit "
+                                   f"{money(remit)}) but refunds {money(refunds_settled)} paid + {money(refunds_owed)} "
+                                   f"owed, payouts {money(payouts_settled)} + {money(payouts_in_transit)} in transit, "
+                                   f"wallets {money(wallets)}, platform fees {money(fees)}, payer credit "
+                                   f"{money(credit)} = {money(accounted)}")]
+        return []
 
     # 8
     def _notices(self, s: Session, inv: dict, entries) -> list[Violation]:
@@ -899,6 +985,10 @@ ACTIONS = (
     ("correct_failed", 2), ("bad_file", 2), ("originate", 15), ("bank_down", 2), ("bank_up", 4), ("crash_originate", 3),
     ("crash_ingest", 2), ("bank", 9), ("reconcile", 9), ("settle", 7), ("remit", 3), ("advance", 11),
     ("rerun", 5), ("new_bank_details", 2),
+    # issue 12: a remit payment against a bill (in full, in part, over, the same reference again, the
+    # same reference with another amount); a failed invoice paid by wire; ops re-present a failed
+    # invoice, write one off; an employer renews its authorization
+    ("remit_pay", 4), ("pay_failed", 2), ("represent", 3), ("write_off", 1), ("authorize", 1),
 )
 
 
@@ -929,6 +1019,7 @@ class Simulation:
         self.rerun: Callable[[], str] | None = None  # the previous step's command, if it completed
         self.bank_reachable = True  # bank outages last until a `bank_up` step
         self.remit_day: date | None = None
+        self.payments: list[tuple] = []  # (reference, amount, bill, invoice, method) recorded so far
 
     def close(self) -> None:
         self.world.close()
@@ -1123,6 +1214,51 @@ class Simulation:
             if rerun is None:
                 return "re-run: the previous step was no completed command"
             return rerun()
+        if k == "remit_pay":
+            return self._remit_pay(step, rng)
+        if k == "pay_failed":
+            failed = w.session.execute(select(m.Invoice.id, m.Invoice.number).where(
+                m.Invoice.status == "failed", m.Invoice.total_cents > 0).order_by(m.Invoice.id)).all()
+            owed = balances.open_cents(w.session, [f.id for f in failed])
+            w.session.commit()
+            candidates = [f for f in failed if owed.get(f.id)]
+            if not candidates:
+                return "wire for a failed invoice: none owes anything"
+            f = rng.choice(candidates)
+            amount = owed[f.id] if rng.random() < 0.5 else rng.randint(1, owed[f.id])
+            return self._pay(f"WIRE-{step.index}", amount, invoice=f.number, method="wire",
+                             what=f"wire for failed {f.number} (owes {money(owed[f.id])})")
+        if k == "represent":
+            failed = w.session.scalars(select(m.Invoice.number).where(
+                m.Invoice.status == "failed", m.Invoice.payment_method == "ach_debit").order_by(m.Invoice.id)).all()
+            w.session.commit()
+            if not failed:
+                return "re-present: no failed invoice"
+            number = rng.choice(failed)
+            return self._refusable(lambda: w.represent(number), f"re-present {number}",
+                                   lambda r: f"presentment {r}")
+        if k == "write_off":
+            rows = w.session.execute(select(m.Invoice.id, m.Invoice.number).where(
+                m.Invoice.status.in_(("failed", "issued")), m.Invoice.total_cents > 0).order_by(m.Invoice.id)).all()
+            owed = balances.open_cents(w.session, [r.id for r in rows])
+            w.session.commit()
+            rows = [r for r in rows if owed.get(r.id)]
+            if not rows:
+                return "write-off: nothing to write off"
+            r = rng.choice(rows)
+            return self._refusable(lambda: w.write_off(r.number, "uncollectable (simulated)"),
+                                   f"write off {r.number}", lambda c: f"{money(c)} to bad debt")
+        if k == "authorize":
+            feins = w.session.scalars(select(m.Employer.fein).where(
+                m.Employer.authorization_status == "needs_reauthorization").order_by(m.Employer.fein)).all()
+            w.session.commit()
+            if not feins:
+                return "authorization: nobody needs one"
+            fein = rng.choice(feins)
+            o = w.authorize(fein)
+            if not o.ok:
+                self._raised("employers authorize", o)
+            return f"employer {fein} renews its authorization -> " + ("active" if o.ok else "RAISED")
         if k == "new_bank_details":
             feins = w.session.scalars(select(m.Employer.fein).where(
                 m.Employer.authorization_status == "needs_new_bank_details").order_by(m.Employer.fein)).all()
@@ -1136,6 +1272,71 @@ class Simulation:
                 self._raised("load-reference", o)
             return f"employer {fein} sends new bank details (****{account[-4:]}) -> " + ("loaded" if o.ok else "RAISED")
         raise ValueError(f"unknown step kind {k}")
+
+    def _refusable(self, call: Callable[[], Outcome], what: str, describe: Callable[[object], str]) -> str:
+        """A command ops may be refused: a refusal must be clean (a paygo ValueError) and change nothing."""
+        before = snapshot(self.world.session, refusal=True)
+        o = call()
+        if o.ok:
+            self.rerun = lambda: self._refused_again(call, what)
+            return f"{what} -> {describe(o.result)}"
+        if not is_refusal(o.error):
+            self._raised(what, o)
+            return f"{what} -> RAISED {type(o.error).__name__}: {o.error}"
+        after = snapshot(self.world.session, refusal=True)
+        if before != after:
+            self.violations.append(Violation("7-refusal", f"refused {what} changed {diff(before, after)}"))
+        return f"{what} -> refused: {o.error}"
+
+    def _refused_again(self, call: Callable[[], Outcome], what: str) -> str:
+        """Re-presenting or writing off the same invoice again is refused and changes nothing."""
+        before = snapshot(self.world.session, refusal=True)
+        o = call()
+        after = snapshot(self.world.session, refusal=True)
+        if o.ok or not is_refusal(o.error) or before != after:
+            self.violations.append(Violation("7-rerun", f"{what} again was not a clean refusal: "
+                                                        f"{'accepted' if o.ok else repr(o.error)}; {diff(before, after)}"))
+            return f"re-run {what} -> NOT REFUSED"
+        return f"re-run {what} -> refused: {o.error}"
+
+    def _pay(self, reference: str, amount: int, *, what: str, bill: str | None = None, invoice: str | None = None,
+             method: str = "check") -> str:
+        o = self.world.record_payment(amount, reference, bill=bill, invoice=invoice, method=method)
+        if not o.ok:
+            if is_refusal(o.error):
+                return f"{what}: {money(amount)} {reference} -> refused: {o.error}"
+            self._raised(what, o)
+            return f"{what} -> RAISED {type(o.error).__name__}: {o.error}"
+        self.payments.append((reference, amount, bill, invoice, method))
+        self.rerun = lambda: self._same(lambda: self.world.record_payment(amount, reference, bill=bill,
+                                                                          invoice=invoice, method=method),
+                                        f"payment {reference}")
+        r = o.result
+        return (f"{what}: {money(amount)} {reference} -> {r.number} applied "
+                + (", ".join(f"{n} {money(c)}" for n, c in r.applied.items()) or "nothing")
+                + (f"; paid {', '.join(r.paid_invoices + r.paid_bills)}" if r.paid_invoices or r.paid_bills else "")
+                + (f"; payer credit {money(r.credit_left_cents)}" if r.credit_left_cents else ""))
+
+    def _remit_pay(self, step: Step, rng: random.Random) -> str:
+        w = self.world
+        how = rng.choice(("full", "partial", "over", "again", "conflict"))
+        if how in ("again", "conflict") and self.payments:
+            reference, amount, bill, invoice, method = rng.choice(self.payments)
+            if how == "again":
+                return self._same(lambda: w.record_payment(amount, reference, bill=bill, invoice=invoice,
+                                                           method=method), f"payment {reference} sent again")
+            return self._refusable(lambda: w.record_payment(amount + 100, reference, bill=bill, invoice=invoice,
+                                                            method=method),
+                                   f"payment {reference} again for {money(amount + 100)}", lambda r: r.number)
+        bills = [b for b in list_remit_bills(w.session) if b["status"] == "issued" and b["balance_cents"] > 0]
+        w.session.commit()
+        if not bills:
+            return "remit payment: no bill owes anything"
+        b = rng.choice(bills)
+        owed = b["balance_cents"]
+        amount = {"partial": rng.randint(1, owed), "over": owed + rng.randint(1, 5000)}.get(how, owed)
+        return self._pay(f"CHK-{step.index}", amount, bill=b["number"],
+                         what=f"remit payment ({how}) of {b['number']} (owes {money(owed)})")
 
     def _orig_desc(self, o: Outcome) -> str:
         notices, r = o.result

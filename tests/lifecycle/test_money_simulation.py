@@ -197,3 +197,12 @@ def test_checker_sees_a_rerun_that_changes_something(settled):
 
     sim._same(changes_something, "a tampered command")
     assert "7-rerun" in _keys(sim)
+
+
+def test_checker_sees_remit_money_the_ledger_never_received(settled):
+    sim, invoice = settled
+    s = sim.world.session
+    s.add(m.Payment(number="PAY-999999", payer_kind="employer", payer_id="946123457", reference="tampered",
+                    method="wire", amount_cents=500, received_on=sim.world.today, source="tamper"))
+    s.commit()
+    assert "9" in _keys(sim)

@@ -1,17 +1,29 @@
 """Pins what /work/shared/fixtures/nacha/SOURCES.md says of every real moov-io/ach file: valid ones
-parse with their totals, invalid ones are refused with the named reason (an error value, never an
-exception), tolerated deviations are reported as warnings."""
+parse with their totals (those moov reads only with ValidateOpts, under the matching tolerance
+profile, and are refused strictly), invalid ones are refused with the named reason (an error value,
+never an exception), tolerated deviations are reported as warnings."""
 
 import pytest
 
 from nacha_factories import FIXTURES
+from paygo.nacha.read import Tolerance as T
 from paygo.nacha.read import read_ach
 from paygo.nacha.validate import entry_totals
 from paygo.nacha.write import write_ach
 
 
-def read(name):
-    return read_ach((FIXTURES / name).read_bytes())
+# The profile a bank sending such a file needs (moov reads them with the matching ValidateOpts).
+PROFILES = {
+    "return-PPD-custom-reason-code.ach": {T.CUSTOM_RETURN_CODES},  # R97; moov CustomReturnCodes
+    "return-no-file-header-control.ach": {T.MISSING_FILE_HEADER_CONTROL},
+    "return-no-batch-controls.ach": {T.MISSING_FILE_HEADER_CONTROL, T.UNORDERED_BATCH_NUMBERS},  # both batches 1
+    "FISERV-ZEROFILE-PIMRET825324_032720_110221.ach": {T.DESTINATION_CHECK_DIGIT, T.ORIGIN_CHECK_DIGIT,
+                                                       T.FILE_ID_MODIFIER},
+}
+
+
+def read(name, strict=False):
+    return read_ach((FIXTURES / name).read_bytes(), () if strict else PROFILES.get(name, ()))
 
 
 def rules(result, severity):
@@ -67,7 +79,7 @@ def test_invalid_fixture_is_refused_with_reason(name, error):
 
 @pytest.mark.parametrize("name, warning", [
     ("ppd-debit.ach", ("Record", "length", "right_trimmed")),
-    ("return-PPD-custom-reason-code.ach", ("Addenda99", "return_code", "private_code")),  # R97
+    ("return-PPD-custom-reason-code.ach", ("Addenda99", "return_code", "code")),  # R97
     ("return-no-file-header-control.ach", ("FileHeader", "record_type", "missing")),
     ("return-no-file-header-control.ach", ("FileControl", "record_type", "missing")),
     ("return-no-batch-controls.ach", ("BatchControl", "record_type", "missing")),
@@ -76,6 +88,22 @@ def test_invalid_fixture_is_refused_with_reason(name, error):
 ])
 def test_tolerated_deviations_are_reported(name, warning):
     assert warning in rules(read(name), "warning")
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_what_a_profile_tolerates_is_refused_strictly(name):
+    strict, tolerated = read(name, strict=True), read(name)
+    assert not strict.valid and tolerated.valid
+    assert {(d.line, d.record, d.field, d.rule) for d in strict.errors} == {
+        (d.line, d.record, d.field, d.rule) for d in tolerated.warnings} - {
+        (d.line, d.record, d.field, d.rule) for d in strict.warnings}  # the same deviations, now warnings
+
+
+def test_a_wrong_rdfi_check_digit_is_tolerated_only_by_its_profile():
+    data = (FIXTURES / "ppd-debit-invalid-entryDetail-checkDigit.ach").read_bytes()  # moov AllowInvalidCheckDigit
+    assert not read_ach(data).valid
+    tolerated = read_ach(data, {T.RDFI_CHECK_DIGIT})
+    assert tolerated.valid and ("EntryDetail", "check_digit", "check_digit") in rules(tolerated, "warning")
 
 
 def test_fiserv_zero_file_reads_as_no_returns():

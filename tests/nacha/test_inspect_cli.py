@@ -38,7 +38,8 @@ def test_invalid_file_exits_1_with_named_error(capsys):
     code, out = inspect(capsys, str(FIXTURES / "pos-invalidReturnFile.ach"), "--json")
     report = json.loads(out)
     assert code == 1 and not report["valid"]
-    assert {"line": 4, "record": "Addenda99", "field": "return_code", "rule": "code", "value": "R96"} in report["errors"]
+    assert {"line": 4, "record": "Addenda99", "field": "return_code", "rule": "code", "value": "R96",
+            "message": "line 4: Addenda99.return_code code (found 'R96')"} in report["errors"]
 
 
 def test_gzip_input_and_text_summary(capsys, tmp_path):

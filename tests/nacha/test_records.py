@@ -80,7 +80,7 @@ def test_contested_fields_as_moov_reads_them():
 
 @pytest.mark.parametrize("line, field, rule, severity", [
     ("799R96099912340000015      09101298Authorization Revoked                       000000000000000", "return_code", "code", "error"),
-    ("799R97092221172022300      12330515                                            092221170000001", "return_code", "private_code", "warning"),
+    ("799R97092221172022300      12330515                                            092221170000001", "return_code", "code", "error"),
     ("798C92000000000012345      091012981918171614                                  091012980000088", "change_code", "code", "error"),
 ])
 def test_unknown_codes(line, field, rule, severity):

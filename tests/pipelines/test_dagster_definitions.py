@@ -15,13 +15,18 @@ def test_definitions_load_with_every_job_sensor_schedule_and_check():
         "ingest_payroll_files_job", "originate_ach_debits_job", "reconcile_ach_returns_job",
         "settle_ach_debits_job", "carrier_statements_job",
     } <= jobs
-    assert {s.name for s in defs.sensors} == {"new_payroll_files_sensor", "ach_return_files_sensor"}
-    assert len(list(defs.schedules)) == 3
+    assert {s.name for s in defs.sensors} == {"new_payroll_files_sensor", "ach_return_files_sensor",
+                                              "ach_payout_files_sensor"}
+    assert {"pay_carriers_job", "record_payout_files_job"} <= jobs and "pay_carriers_schedule" in {
+        s.name for s in defs.schedules}
+    assert {"originate_ach_debits_schedule", "settle_ach_debits_schedule", "carrier_statements_schedule",
+            "send_payment_reminders_schedule"} <= {s.name for s in defs.schedules}
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {
         "matches_payroll_schema", "invoice_totals_equal_their_lines", "one_live_invoice_per_payroll_run",
         "ledger_transactions_balance", "ach_file_balances_invoices", "return_rates_within_nacha_thresholds",
         "no_payroll_file_is_late", "every_issued_invoice_has_its_pdf",
+        "no_wallet_paid_beyond_what_it_received", "payout_file_balances_payouts",
     } <= checks
 
 

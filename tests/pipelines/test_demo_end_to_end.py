@@ -38,13 +38,14 @@ def test_files_invoices_and_nacha_files(demo):
     }
     kinds = sorted((i["kind"], i["status"]) for i in s["invoices"])
     # 5 runs -> 5 invoices; the correction after its debit -> 1 adjustment; Lone Star pays by remit
-    assert kinds == [("adjustment", "paid"), ("invoice", "failed"), ("invoice", "issued"),
-                     ("invoice", "paid"), ("invoice", "paid"), ("invoice", "paid")]
+    # (its bill paid by check on 07-15); Hoosier's R10 failure re-presented by ops, then paid
+    assert kinds == [("adjustment", "paid")] + [("invoice", "paid")] * 5
     # the adjustment bills the difference: corrected run 493.60 - first invoice 414.43 = 79.17
     assert [i["total_cents"] for i in s["invoices"] if i["kind"] == "adjustment"] == [7917]
-    assert [(f["entries"], f["debit_cents"]) for f in s["ach_files"]] == [(4, 129996), (1, 7917), (1, 55011)]
+    assert [(f["entries"], f["debit_cents"]) for f in s["ach_files"]] == [(4, 129996), (1, 7917), (1, 55011),
+                                                                          (1, 6416)]
     with session_scope(make_engine(f"sqlite:///{out / 'paygo.db'}")) as session:
-        for n in range(1, 4):
+        for n in range(1, 5):
             ok, detail = file_balances_invoices(session, n)
             assert ok, detail
     for path in (out / "ach" / "outgoing").iterdir():
@@ -58,16 +59,20 @@ def test_returns_retries_settlement_and_wallets(demo):
     assert {(r["kind"], r["code"], r["status"]) for r in s["returns"]} == {
         ("return", "R01", "applied"), ("noc", "C01", "applied"), ("return", "R10", "applied")
     }
-    assert s["re_presentments"] == 1  # Silver State's R01 re-presented once (RETRY PYMT), then paid
-    debited = 129996 + 7917 + 55011
+    # Silver State's R01 re-presented once (RETRY PYMT), then paid; Hoosier's invoice, failed by the
+    # late R10, re-presented by ops after a new authorization and account (PREMIUM), then paid
+    assert s["re_presentments"] == 2
+    debited = 129996 + 7917 + 55011 + 6416
     settled, returned = s["entries"]["settled"]["cents"], s["entries"]["returned"]["cents"]
     assert settled + returned == debited  # every entry ends settled or returned, to the cent
     assert returned == 55011 + 6416  # the R01 presentment and Hoosier's R10 after settlement
     # granite-mutual: Bay Area 414.43 + 79.17 at 5% -> 493.60 - 24.68 = 468.92; Silver State 550.11
     # at the policy's 4% -> 550.11 - 22.00 = 528.11; less the 250.00 setup fee -> 747.03
     # harbor-casualty (cycle-based: the 3.50 fee is the employer's, on the invoice): Keystone
-    # 271.26 - 3.50 = 267.76; Hoosier settled then clawed back by the R10 -> 0
-    assert s["carrier_wallets_cents"] == {"granite-mutual": 74703, "harbor-casualty": 26776}
+    # 271.26 - 3.50 = 267.76; Hoosier settled, clawed back by the R10, re-presented and settled:
+    # 64.16 - 3.50 = 60.66; Lone Star's remit bill paid by check: 566.53 - 3.50 = 563.03 -> 891.45
+    assert s["carrier_wallets_cents"] == {"granite-mutual": 74703, "harbor-casualty": 89145}
+    assert s["remit_payments"] == {"count": 1, "cents": 56653}
     assert s["open_exceptions"] == 0
 
 
@@ -75,7 +80,7 @@ def test_the_remit_employer_gets_one_consolidated_bill_for_june(demo):
     out, s, lines, _, _ = demo
     # Lone Star Staffing pays by remit: its 566.53 invoice is never debited, and once June is over
     # Acme Payroll gets one numbered bill for it, due 30 days after 2025-07-01
-    assert [i["status"] for i in s["invoices"] if i["employer"] == "Lone Star Staffing Inc"] == ["issued"]
+    assert [i["status"] for i in s["invoices"] if i["employer"] == "Lone Star Staffing Inc"] == ["paid"]
     text = "".join(page.extract_text() for page in PdfReader(out / "invoices" / "REMIT-000001.pdf").pages)
     assert "REMIT-000001" in text and "$566.53" in text and "Jul 31, 2025" in text
     assert any("remit bill" in line for line in lines)

@@ -17,8 +17,19 @@ RECEIVED = date(2025, 3, 20)  # a Thursday
 SENT = date(2025, 3, 18)  # effective date of the originals: 2 banking days before
 
 
+# The bank profiles these moov files need (tests/nacha/test_fixtures.py pins that strict refuses them).
+PROFILES = {
+    "return-PPD-custom-reason-code.ach": {"custom_return_codes"},
+    "return-no-file-header-control.ach": {"missing_file_header_control"},
+    "return-no-batch-controls.ach": {"missing_file_header_control", "unordered_batch_numbers"},
+    "FISERV-ZEROFILE-PIMRET825324_032720_110221.ach": {"destination_check_digit", "origin_check_digit",
+                                                       "file_id_modifier"},
+}
+
+
 def reconcile(s, name, received_on=RECEIVED):
-    r = reconcile_return_file(s, (FIXTURES / name).read_bytes(), name=name, received_on=received_on, cipher=CIPHER)
+    r = reconcile_return_file(s, (FIXTURES / name).read_bytes(), name=name, received_on=received_on, cipher=CIPHER,
+                              tolerances=PROFILES.get(name, ()))
     s.commit()
     return r
 
@@ -75,8 +86,10 @@ def test_issue1620_forward_and_return_pair(db_session):
     assert (r.applied, r.failures, r.retries_scheduled) == (1, 1, 0)
     assert reload(s, entry).status == "returned" and reload(s, inv).status == "failed"
     assert reload(s, w.employer).authorization_status == "needs_new_bank_details"
-    [note] = s.scalars(select(m.Notification)).all()
+    note, copy = s.scalars(select(m.Notification).order_by(m.Notification.id)).all()
     assert note.kind == "new_bank_details_needed" and "****0123" in note.body and "9876543210123" not in note.body
+    # the carrier's copy (issue 12): this carrier has no billing email, so it is failed for ops, never sent
+    assert copy.idempotency_key == f"{note.idempotency_key}:carrier" and copy.failed_at is not None
 
 
 def test_trace_alone_never_matches(db_session, tmp_path):
@@ -155,3 +168,24 @@ def test_second_copy_in_another_file_is_a_duplicate(db_session, tmp_path):
     assert (r1.applied, r2.applied, r2.duplicates) == (1, 0, 1)
     assert sorted(s.scalars(select(m.AchReturn.status))) == ["applied", "duplicate"]
     assert repo.balance(s, "employer_receivable:123456789") == 2865  # returned once, not twice
+
+
+def test_a_return_without_its_batch_header_is_matched_not_dropped(db_session):
+    """moov's return-no-file-header-control.ach with its Batch Header and Control cut away too: under the
+    bank's missing_file_header_control profile the R01 is read and applied (a warning says what was
+    missing); strictly the file is refused whole into the exception queue, never silently emptied."""
+    s = db_session
+    w = make_world(s)
+    inv = w.invoice(12354)
+    entry = w.send(inv, effective=SENT, trace="091400600000001")
+    lines = (FIXTURES / "return-no-file-header-control.ach").read_text().split("\n")
+    bare = ("\n".join(lines[1:3]) + "\n").encode()  # the entry and its addenda 99 alone
+    refused = reconcile_return_file(s, bare, name="bare.ach", received_on=RECEIVED, cipher=CIPHER)
+    assert refused.exceptions == 1 and any("outside_batch" in e for e in refused.parse_errors)
+    assert exceptions(s) == ["return_file_refused"] and reload(s, entry).status == "in_flight"
+    r = reconcile_return_file(s, bare, name="bare.ach", received_on=RECEIVED, cipher=CIPHER,
+                              tolerances={"missing_file_header_control"})
+    s.commit()
+    assert (r.items, r.applied, r.retries_scheduled) == (1, 1, 1)
+    assert reload(s, entry).status == "returned"
+    assert any("EntryDetail.record_type outside_batch" in w_ for w_ in r.warnings)

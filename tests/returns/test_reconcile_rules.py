@@ -36,7 +36,7 @@ def test_three_nsf_presentments_then_failed_and_notified_once(db_session, tmp_pa
     # presentments 1 and 2 -> scheduled again; 3 -> failed
     assert seen == [(1, 0, "scheduled"), (1, 0, "scheduled"), (0, 1, "failed")]
     notes = list(s.scalars(select(m.Notification.kind)))
-    assert notes == ["charge_failure"]
+    assert notes == ["charge_failure", "charge_failure"]  # the employer's notice and the carrier's copy
     history = list(s.scalars(select(m.InvoiceStatusChange.to_status).where(m.InvoiceStatusChange.invoice_id == inv.id)
                              .order_by(m.InvoiceStatusChange.id)))
     assert history == ["scheduled", "scheduled", "failed"]

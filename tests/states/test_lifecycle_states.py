@@ -37,6 +37,10 @@ def test_allowed_events(status, event, expected):
     ("paid", "settled"),
     ("netted", "noticed"),
     ("in_flight", "unknown-event"),
+    ("in_flight", "written_off"),  # not while its debit is on its way
+    ("scheduled", "remitted"),     # not while its debit is announced
+    ("issued", "represented"),     # only a failed invoice is re-presented
+    ("written_off", "remitted"),
 ])
 def test_forbidden_events(status, event):
     with pytest.raises(states.InvoiceRuleError):
@@ -50,6 +54,7 @@ def test_forbidden_events(status, event):
     ("paid", False, True, "adjust"),
     ("failed", False, True, "adjust"),     # finding 3: no InvoiceRuleError for a failed run
     ("scheduled", False, True, "adjust"),  # soak seed 157: waiting for its re-presentment, it has a credit
+    ("written_off", False, False, "adjust"),  # simulation seed 4 (issue 12): a correction after a write-off
 ])
 def test_correction_action(status, on_remit_bill, sent, action):
     assert states.correction_action(status, on_remit_bill=on_remit_bill, ever_in_a_file=sent) == action

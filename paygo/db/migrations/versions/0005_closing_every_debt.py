@@ -8,7 +8,8 @@
   with the current ones as version `bank_details_version`, source `reference`).
 - `carriers`: billing email, payout bank account (encrypted, last four), payout minimum;
   `payroll_companies.billing_email`; `payouts` (one per carrier per payout day, its CCD credit).
-- the ledger may hold `expense` accounts.
+- `notifications`: `attempts`, `last_error`, `failed_at` (a refused address or a missing contact
+  fails that message only and is shown to ops; a temporary failure is retried).
 
 Revision ID: 0005
 Revises: 0004
@@ -30,7 +31,6 @@ OLD_STATUSES = ('issued', 'scheduled', 'in_flight', 'paid', 'failed', 'void', 'n
 EVENTS = ('issued', 'noticed', 'recorded', 'settled', 'returned_for_retry', 'failed', 'voided', 'nothing_due',
           'netted', 'withdrawn', 'remitted', 'represented', 'written_off')
 OLD_EVENTS = EVENTS[:10]
-KINDS = ('asset', 'liability', 'revenue', 'expense')
 LIVE_WHERE = "kind = 'invoice' AND status <> 'void'"
 
 
@@ -38,7 +38,7 @@ def _in(column: str, values: Sequence) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _statuses(statuses: Sequence[str], events: Sequence[str], kinds: Sequence[str]) -> None:
+def _statuses(statuses: Sequence[str], events: Sequence[str]) -> None:
     sqlite = op.get_bind().dialect.name == 'sqlite'
     recreate = 'always' if sqlite else 'auto'
     if sqlite:
@@ -56,13 +56,10 @@ def _statuses(statuses: Sequence[str], events: Sequence[str], kinds: Sequence[st
         batch_op.create_check_constraint('from_status', f"from_status IS NULL OR {_in('from_status', statuses)}")
         batch_op.create_check_constraint('to_status', _in('to_status', statuses))
         batch_op.create_check_constraint('event', _in('event', events))
-    with op.batch_alter_table('ledger_accounts', schema=None, recreate=recreate) as batch_op:
-        batch_op.drop_constraint(op.f('ck_ledger_accounts_kind'), type_='check')
-        batch_op.create_check_constraint('kind', _in('kind', kinds))
 
 
 def upgrade() -> None:
-    _statuses(STATUSES, EVENTS, KINDS)
+    _statuses(STATUSES, EVENTS)
     sqlite = op.get_bind().dialect.name == 'sqlite'
     op.add_column('payroll_companies', sa.Column('billing_email', sa.String(length=320), nullable=True))
     with op.batch_alter_table('carriers', schema=None, recreate='always' if sqlite else 'auto') as batch_op:
@@ -156,6 +153,10 @@ def upgrade() -> None:
         sa.Column('effective_date', sa.Date(), nullable=False),
         sa.Column('routing', sa.String(length=9), nullable=False),
         sa.Column('account_last4', sa.String(length=4), nullable=False),
+        sa.Column('wallet_balance_cents', sa.BigInteger(), nullable=False),
+        sa.Column('reserve_cents', sa.BigInteger(), nullable=False),
+        sa.Column('ledger_cutoff_id', sa.Integer(), nullable=False),
+        sa.Column('return_code', sa.String(length=3), nullable=True),
         sa.Column('statement_pdf_path', sa.String(length=1000), nullable=True),
         sa.Column('statement_csv_path', sa.String(length=1000), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -166,6 +167,9 @@ def upgrade() -> None:
         sa.CheckConstraint('transaction_code IN (22, 32)', name=op.f('ck_payouts_transaction_code')),
         sa.CheckConstraint('length(trace_number) = 15', name=op.f('ck_payouts_trace_15_digits')),
         sa.CheckConstraint('length(routing) = 9', name=op.f('ck_payouts_routing_9_digits')),
+        sa.CheckConstraint('reserve_cents >= 0', name=op.f('ck_payouts_reserve_not_negative')),
+        sa.CheckConstraint('amount_cents + reserve_cents <= wallet_balance_cents',
+                           name=op.f('ck_payouts_within_wallet_above_reserve')),
         sa.ForeignKeyConstraint(['ach_file_id'], ['ach_files.id'], name=op.f('fk_payouts_ach_file_id_ach_files')),
         sa.ForeignKeyConstraint(['carrier_id'], ['carriers.id'], name=op.f('fk_payouts_carrier_id_carriers')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_payouts')),
@@ -173,6 +177,10 @@ def upgrade() -> None:
         sa.UniqueConstraint('ach_file_id', 'trace_number', name='uq_payouts_trace_in_file'),
     )
     op.create_index(op.f('ix_payouts_carrier_id'), 'payouts', ['carrier_id'], unique=False)
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('last_error', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('failed_at', sa.DateTime(timezone=True), nullable=True))
     _backfill_bank_versions()
 
 
@@ -198,6 +206,9 @@ def _backfill_bank_versions() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        for col in ('failed_at', 'last_error', 'attempts'):
+            batch_op.drop_column(col)
     op.drop_index(op.f('ix_payouts_carrier_id'), table_name='payouts')
     op.drop_table('payouts')
     op.drop_index(op.f('ix_payment_applications_invoice_id'), table_name='payment_applications')
@@ -215,4 +226,4 @@ def downgrade() -> None:
             batch_op.drop_column(col)
     with op.batch_alter_table('payroll_companies', schema=None) as batch_op:
         batch_op.drop_column('billing_email')
-    _statuses(OLD_STATUSES, OLD_EVENTS, KINDS[:3])
+    _statuses(OLD_STATUSES, OLD_EVENTS)
