@@ -92,17 +92,19 @@ def payroll_file_lines(context: dg.AssetExecutionContext, raw_payroll_files: dic
     """Rows of each payroll file, typed, checked against the payroll file format v1 and rated."""
     book = database.policy_book()
     validations: dict[str, PayrollValidation] = {}
+    rosters: list[str] = []
     with database.session() as session:
         for key, f in raw_payroll_files.items():
             f: ReceivedFile
             if is_roster_file(f.name):  # a roster, not payroll: the invoices asset loads it (paygo.ingest)
+                rosters.append(key)
                 continue
             validations[key] = validate_for_company(session, f.data, book, company_id=f.company_id,
                                                     original_name=f.name,
                                                     client_feins=client_feins(session, f.company_id))
     metadata = validation_metadata(validations)
     shown = ("files", "accepted", "rejected", "rejected_files", "read_with")
-    yield dg.Output(validations, metadata={k: metadata[k] for k in shown})
+    yield dg.Output({**validations, **dict.fromkeys(rosters)}, metadata={k: metadata[k] for k in shown})
     yield dg.AssetCheckResult(
         check_name="matches_payroll_schema",
         passed=metadata["rejected"] == 0,

@@ -17,9 +17,9 @@ def premium_lines(context: dg.AssetExecutionContext, payroll_file_lines: dict, d
     priced: dict[str, PricedPayroll | None] = {}
     with database.session() as session:
         for key, validation in payroll_file_lines.items():
-            validation: PayrollValidation
-            if not validation.accepted:
-                priced[key] = None  # rejected: nothing downstream for this file
+            validation: PayrollValidation | None
+            if validation is None or not validation.accepted:
+                priced[key] = None  # rejected, or a roster file (None): nothing downstream for this file
                 continue
             rows = validation.rated_rows
             try:

@@ -39,6 +39,8 @@ def pipeline_summary(session: Session, home: Path) -> dict:
     wallets = {code.split(":", 1)[1]: -cents for code, cents in balances(session, "carrier_wallet:").items()}
     exceptions = session.scalar(select(func.count()).where(m.ExceptionItem.resolved_at.is_(None))) or 0
     remit = session.execute(select(func.count(), func.coalesce(func.sum(m.Payment.amount_cents), 0))).one()
+    payouts = session.execute(select(m.Payout.carrier_id, m.Payout.amount_cents, m.Payout.status)
+                              .order_by(m.Payout.id)).all()
     return {
         "files": [{"name": n, "status": s, "errors": e} for n, s, e in files],
         "invoices": [{"number": n, "kind": k, "status": s, "employer": e, "total_cents": t} for n, k, s, e, t in invoices],
@@ -50,6 +52,7 @@ def pipeline_summary(session: Session, home: Path) -> dict:
         "entries": {s: {"count": n, "cents": int(c)} for s, n, c in entries},
         "re_presentments": retries,
         "remit_payments": {"count": remit[0], "cents": int(remit[1])},
+        "payouts": [{"carrier": c, "cents": a, "status": st} for c, a, st in payouts],
         "open_exceptions": exceptions,
         "carrier_wallets_cents": wallets,
         "folders": {
@@ -92,6 +95,8 @@ def render_summary(s: dict) -> str:
     for r in s["returns"]:
         out.append(f"  {r['kind']:<6} {r['code']}  {r['status']:<9} x{r['count']}")
     out.append(f"remit payments recorded: {s['remit_payments']['count']}, {format_cents(s['remit_payments']['cents'])}")
+    out.append(f"carrier payouts: {len(s['payouts'])}" + "".join(
+        f"\n  {p['carrier']:<26} {format_cents(p['cents']):>8}  {p['status']}" for p in s["payouts"]))
     out.append(f"re-presentments (presentments 2-3: RETRY PYMT after R01/R09, or by ops): {s['re_presentments']}")
     for status, v in sorted(s["entries"].items()):
         out.append(f"ACH entries {status}: {v['count']}, {format_cents(v['cents'])}")

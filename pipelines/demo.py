@@ -53,6 +53,7 @@ class Step:
     settle: bool = False
     statements: bool = False
     ops: tuple[str, ...] = ()  # what operations do that day by command (Demo.<name>)
+    payouts: bool = False  # the carrier payout job
 
 
 # The simulated weeks (June 2025 is inside every sample policy's term).
@@ -77,8 +78,10 @@ STEPS = (
          originate=True, settle=True),
     Step(date(2025, 7, 1), "June is over: the remit bill for June, monthly carrier statements", originate=True,
          settle=True, statements=True),
-    Step(date(2025, 7, 15), "Acme pays the June remit bill by check", ops=("remit_payment",), bank=True,
-         returns=True, settle=True),
+    Step(date(2025, 7, 15), "finance's aging report; Acme pays the June remit bill by check",
+         ops=("aging_report", "remit_payment"), bank=True, returns=True, settle=True),
+    Step(date(2025, 7, 16), "carrier payouts: each wallet above its reserve, by ACH credit", payouts=True),
+    Step(date(2025, 7, 21), "the payout credits settle (two banking days after their effective date)", settle=True),
 )
 HOOSIER = "351234560"  # R10 after settlement in the sandbox bank: failed, needs a new authorization
 
@@ -208,6 +211,11 @@ class Demo:
             settled = _metadata(result, "ach_settlements")
             if settled and settled.get("settled"):
                 self.echo(f"    settled {settled['settled']} debit(s), ${settled['total']}")
+        if step.payouts:
+            result = self.run_job(defs, instance, "pay_carriers_job")
+            meta = _metadata(result, "carrier_payouts") or {}
+            self.echo(f"    payout file {meta.get('file')}: {meta.get('payouts')} payout(s), "
+                      f"${meta.get('total_credit')} ({meta.get('status')}); statements in payouts/")
         if step.statements:
             result = self.run_job(defs, instance, "carrier_statements_job")
             meta = _metadata(result, "carrier_statements") or {}
@@ -243,6 +251,22 @@ class Demo:
                 self.echo(f"    paygo invoices represent {number} -> presentment {presentment}, noticed next")
             session.commit()
         engine.dispose()
+
+    def aging_report(self, day: date) -> None:
+        """`paygo report aging --date D --format pdf` (and the CSV) for finance."""
+        from paygo.reports import build, render
+
+        folder = self.out / "reports"
+        if (folder / f"aging-{day.isoformat()}.pdf").exists():
+            return  # a second demo run: the report of that day was written (aging is of the open items now)
+        engine = make_engine(self.url)
+        folder.mkdir(exist_ok=True)
+        with session_scope(engine) as session:
+            report = build(session, "aging", day, None)
+            for fmt in ("pdf", "csv"):
+                (folder / f"aging-{day.isoformat()}.{fmt}").write_bytes(render(report, "aging", fmt))
+        engine.dispose()
+        self.echo(f"    paygo report aging --date {day} --format pdf -> reports/aging-{day.isoformat()}.pdf (and .csv)")
 
     def remit_payment(self, day: date) -> None:
         """`paygo payments record --bill REMIT-... --amount ... --reference CHK-20417`."""

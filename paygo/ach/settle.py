@@ -168,7 +168,7 @@ def settle(session: Session, *, today: date, changed_by: str = "paygo ach settle
         setting = per_policy.get(policy_id) or per_carrier.get(carrier)
         fee = carrier_fee_cents(setting, premium)
         txns.append(posting.debit_settled(number, n, amount, today))
-        if premium > 0:
+        if premium > 0 or emp_fee > 0:  # a fee-only invoice (premium corrected to 0): the fee is earned too
             txns.append(premium_to_carrier_txn(number, n, carrier, premium, fee, emp_fee, today))
         invoice_changes.append(StatusChange(inv_id, inv_status, "settled", f"ACH debit presentment {n} settled"))
         messages.append(compose("payment_confirmation", Facts(emp_name, email or "", number, amount, last4, n),

@@ -6,7 +6,7 @@ calendar month of the pay dates, issued once that month has ended, due 30 days a
 issued. A bill is a row with a number from the `remit_bill` counter (REMIT-000001, never reused)
 and is never changed once issued: a remit invoice that arrives for a month already billed goes on
 a new supplementary bill of that month (sequence 2, 3, ...) the next time bills are issued.
-Voided invoices are not billed (their reissue is). A correction of an invoice already on a bill
+Voided invoices are not billed (their reissue is), nor written-off ones (nothing is collected on them). A correction of an invoice already on a bill
 never voids it (paygo.states.correction_action): its adjustment goes on the next supplementary
 bill, a credit note when the premium went down, so what the company owes across its bills is the
 latest total less what it paid (a bill's balance is the positions of its invoices,
@@ -83,7 +83,7 @@ def unbilled_remit_invoices(session: Session) -> list[Unbilled]:
     q = (select(m.Invoice.id, m.Employer.payroll_company_id, m.PayrollRun.pay_date, m.Invoice.total_cents)
          .join(m.PayrollRun, m.PayrollRun.id == m.Invoice.payroll_run_pk)
          .join(m.Employer, m.Employer.id == m.Invoice.employer_id)
-         .where(m.Invoice.payment_method == "remit", m.Invoice.status != "void",
+         .where(m.Invoice.payment_method == "remit", m.Invoice.status.not_in(("void", "written_off")),
                 m.Invoice.kind.in_(BILLABLE_KINDS), m.Invoice.remit_bill_id.is_(None))
          .order_by(m.Invoice.id))
     return [Unbilled(*row) for row in session.execute(q)]

@@ -173,8 +173,8 @@ def premium_to_carrier(invoice_number: str, carrier_id: str, premium_cents: int,
 
     Dr premium unsettled P, Dr fees unsettled F_e / Cr carrier wallet P - F_c, Cr platform fees F_c + F_e.
     """
-    _positive("premium_cents", premium_cents)
-    if not 0 <= carrier_fee_cents <= premium_cents or employer_fee_cents < 0:
+    _positive("premium_cents + employer_fee_cents", premium_cents + employer_fee_cents)  # a fee-only invoice too
+    if premium_cents < 0 or not 0 <= carrier_fee_cents <= premium_cents or employer_fee_cents < 0:
         raise PostingError(f"fees must be 0..premium cents, got {carrier_fee_cents} and {employer_fee_cents}")
     return transaction(
         f"premium_to_carrier:{invoice_number}", "premium_to_carrier",

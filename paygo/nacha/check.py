@@ -73,7 +73,7 @@ def describe(d: Deviation) -> str:
     if d.rule == "truncated_or_corrupt":
         return f"{where}: gzip archive truncated or corrupt ({d.value})"
     if d.rule == "unsupported" and d.field == "standard_entry_class_code":
-        return f"{where}: unsupported SEC code {d.value} in the batch whose header is on this line"
+        return f"{where}: unsupported SEC code {d.value}"  # "line 2: unsupported SEC code IAT in batch 1"
     if d.rule == "not_allowed" and d.field == "character":
         return f"{where}: character not allowed in NACHA at {d.value}"
     severity = "warning, tolerated: " if d.severity != "error" else ""

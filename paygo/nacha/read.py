@@ -31,6 +31,7 @@ both are warnings, and its one R01 return is an item.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import re
 import zlib
@@ -64,10 +65,14 @@ from paygo.nacha.records import (
 from paygo.nacha.validate import HASH_MODULUS, Totals, compare_batch_control, compare_file_control
 
 FILL = "9" * RECORD_LENGTH
+STRIDE = RECORD_LENGTH + 1  # a record and its line feed
+MAX_CHARACTERS_REPORTED = 1000
 # A line that opens a NACHA file or fragment: a File Header (type 1, priority 01) or a Batch Header.
 NACHA_OPENINGS = ("101", "5200", "5220", "5225", "5280")
 PRINTABLE_AND_LINE_ENDS = bytes(range(0x20, 0x7F)) + b"\r\n"
-STRUCTURE = re.compile(r"1(?:5(?:67*)*8)*9")  # a well-formed file's record types, before its 9-fill
+# A well-formed file's record types before its 9-fill: 1 (5 (6 7*)* 8)* 9, written so the engine never
+# backtracks ((6 7*)* is "nothing, or a 6 then any 6s and 7s").
+STRUCTURE = re.compile(r"1(?:5(?:6[67]*)?8)*9")
 
 
 class Tolerance(StrEnum):
@@ -166,16 +171,15 @@ def decode(raw: bytes) -> tuple[str, list[Deviation]]:
         except UnicodeDecodeError:
             text, encoding = raw.decode("cp1252", errors="replace"), "windows-1252"
         deviations = [Deviation(None, "File", "encoding", encoding, "warning", encoding)]
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    import bisect
-
-    for m in re.finditer(r"[^\x20-\x7e\r\n]", text):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")  # numbered as split_records numbers them
+    line_starts = [0] + [m.end() for m in re.finditer("\n", lines)]
+    for found, m in enumerate(re.finditer(r"[^\x20-\x7e\n]", lines)):
+        if found == MAX_CHARACTERS_REPORTED:  # a binary file: enough said
+            break
         n = bisect.bisect_right(line_starts, m.start())
         position = m.start() - line_starts[n - 1] + 1
         deviations.append(Deviation(n, "Record", "character", "not_allowed", "error",
                                     f"position {position}: U+{ord(m[0]):04X}"))
-        if len(deviations) > 1000:  # a binary file: enough said
-            break
     return text, deviations
 
 
@@ -221,8 +225,12 @@ def split_records(text: str) -> tuple[list[str], list[Deviation]]:
     if "\r" in text:
         deviations.append(Deviation(None, "File", "line_end", "crlf", "warning"))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\n" not in text.rstrip("\n") and len(text.rstrip("\n")) > RECORD_LENGTH:
-        body = text.rstrip("\n")
+    end = len(text)
+    while end and text[end - 1] == "\n":
+        end -= 1
+    newline = text.find("\n")
+    if (newline == -1 or newline >= end) and end > RECORD_LENGTH:  # one long line: records without breaks
+        body = text[:end]
         if len(body) % RECORD_LENGTH:
             deviations.append(Deviation(None, "File", "length", "not_multiple_of_94", "error", str(len(body))))
             return [], deviations
@@ -276,7 +284,7 @@ SYNTHETIC_HEADER = "5" + " " * (RECORD_LENGTH - 1)
 
 @dataclass
 class _Structure:
-    kept: list[int]  # indices into the records, in order, of the records that are read
+    kept: Sequence[int]  # indices into the records, in order, of the records that are read
     header: int | None = None
     control: int | None = None
     fill: int = 0  # 9-fill records
@@ -289,7 +297,7 @@ def _structure(records: list[str], numbers: Sequence[int], types: str, dev: list
     m = STRUCTURE.match(types)
     if m is not None and all(r == FILL for r in records[m.end():]) and records[m.end() - 1] != FILL:
         end = m.end()  # well-formed: every record up to the File Control, then 9-fill
-        return _Structure(list(range(end)), 0, end - 1, len(records) - end, len(records))
+        return _Structure(range(end), 0, end - 1, len(records) - end, len(records))
     s = _Structure([], records=len(records))
     batch_open = entry_open = seen_record = False
     note = dev.append
@@ -358,6 +366,13 @@ def col(cls: type[Record], name: str, line: pl.Expr | None = None) -> pl.Expr:
     raise KeyError(f"{cls.__name__} has no field {name}")
 
 
+def span(cls: type[Record], first: str, last: str) -> pl.Expr:
+    """The text from field `first` to field `last` of `cls` (adjacent in its LAYOUT), sliced at once."""
+    where = {name: (start, end) for name, start, end, _ in cls.LAYOUT}
+    start, end = where[first][0], where[last][1]
+    return pl.col("l").str.slice(start - 1, end - start + 1)
+
+
 def _in(expr: pl.Expr, values: Iterable[Any]) -> pl.Expr:
     return expr.is_in(sorted(values))
 
@@ -371,8 +386,7 @@ def _good_code_and_routing(key: str) -> bool:
 def _entry_rules(ent: pl.DataFrame) -> pl.Expr:
     """What EntryDetail._rules checks, column-wise (a row passing it and its shape validates clean). The
     code and routing rules are decided once per distinct (code, routing) with the product's check_digit."""
-    key = col(EntryDetail, "transaction_code_text") + col(EntryDetail, "rdfi_identification") \
-        + col(EntryDetail, "check_digit")
+    key = span(EntryDetail, "transaction_code_text", "check_digit")  # code, RDFI and check digit: positions 2-12
     distinct = ent.select(key.unique()).to_series().to_list()
     good = [k for k in distinct if k is not None and _good_code_and_routing(k)]
     indicator = col(EntryDetail, "addenda_record_indicator")
@@ -516,14 +530,20 @@ class ReadResult:
         info = add.select(
             "entry", kind=kind, code=col(Addenda99, "return_code"), original_trace=col(Addenda99, "original_trace"),
             corrected=col(Addenda98, "corrected_data").str.strip_chars_end())
-        last99 = info.filter(pl.col("kind") == "99").group_by("entry", maintain_order=True).last()
-        first98 = info.filter(pl.col("kind") == "98").group_by("entry", maintain_order=True).first()
-        chosen = pl.concat([last99, first98.join(last99.select("entry"), on="entry", how="anti")])
-        rows = (self.entries.select("entry", "amount_cents", "transaction_code")
-                .join(chosen, on="entry", how="inner", maintain_order="left"))
+        nines, eights = info.filter(pl.col("kind") == "99"), info.filter(pl.col("kind") == "98")
+        if info["entry"].n_unique() == info.height:  # one addenda an entry (the usual return file)
+            chosen = pl.concat([nines, eights]).sort("entry")
+        else:
+            last99 = nines.group_by("entry", maintain_order=True).last()
+            first98 = eights.group_by("entry", maintain_order=True).first()
+            chosen = pl.concat([last99, first98.join(last99.select("entry"), on="entry", how="anti")]).sort("entry")
+        rows = chosen.join(self.entries.select("entry", "amount_cents", "transaction_code"), on="entry",
+                           how="inner", maintain_order="left")
+        columns = [rows[name].to_list() for name in
+                   ("kind", "code", "original_trace", "amount_cents", "transaction_code", "corrected")]
         out = []
         append = out.append
-        for _, amount, tc, kind_, code, trace, corrected in rows.iter_rows():
+        for kind_, code, trace, amount, tc, corrected in zip(*columns):
             if kind_ == "99":
                 append(item("return", code, trace, amount, tc))
             else:
@@ -539,6 +559,10 @@ def read_ach(data: bytes, tolerances: Iterable[str] = STRICT) -> ReadResult:
     if broken is not None:
         return ReadResult((broken,))
     text, dev = decode(raw)
+    if not dev and (canonical := _canonical(raw, text)) is not None and STRUCTURE.match(canonical[1]):
+        records, types = canonical  # every line 94 printable characters and a line feed: no list of lines
+        s = _structure(records, records.numbers, types, dev)
+        return _Columns(records, records.numbers, s, dev, tol).read()
     lines, split_dev = split_records(text)
     dev += split_dev
     if lines or not split_dev:
@@ -549,6 +573,47 @@ def read_ach(data: bytes, tolerances: Iterable[str] = STRICT) -> ReadResult:
     records, numbers, types = _normalise(lines, dev)
     s = _structure(records, numbers, types, dev)
     return _Columns(records, numbers, s, dev, tol).read()
+
+
+class _Strided(Sequence[str]):
+    """The lines of a canonical file (line i at i * 95), sliced from its text on demand."""
+
+    def __init__(self, raw: bytes, text: str, count: int):
+        self.raw, self.text, self.count = raw, text, count
+        self.numbers = range(1, count + 1)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.count))]
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return self.text[i * STRIDE : i * STRIDE + RECORD_LENGTH]
+
+    def series(self, count: int) -> pl.Series:
+        """The first `count` lines as a polars column, parsed from the bytes by polars itself."""
+        return pl.read_csv(self.raw, has_header=False, separator="\x1f", quote_char=None, n_rows=count,
+                           schema={"l": pl.String}).to_series()
+
+
+def _canonical(raw: bytes, text: str) -> tuple[_Strided, str] | None:
+    """A file of printable ASCII lines of exactly 94 characters each ended by a line feed (the last one
+    may lack it), no blank line: its lines and record types, checked on the bytes; else None."""
+    size = len(raw) + (0 if raw.endswith(b"\n") else 1)
+    if size % STRIDE or size < STRIDE or b"\r" in raw:
+        return None
+    count = size // STRIDE
+    if raw.count(b"\n") != count - (0 if raw.endswith(b"\n") else 1) \
+            or raw[RECORD_LENGTH::STRIDE] != b"\n" * (count - (0 if raw.endswith(b"\n") else 1)):
+        return None
+    types = text[::STRIDE]
+    if " " in types:
+        return None  # a blank line: the line walk reports it
+    return _Strided(raw, text, count), types
 
 
 class _Columns:
@@ -567,7 +632,9 @@ class _Columns:
 
     def read(self) -> ReadResult:
         s, records, numbers = self.s, self.records, self.numbers
-        if s.kept and s.kept[-1] == len(s.kept) - 1 and not s.orphans:  # every record up to the last one kept
+        if isinstance(records, _Strided) and s.kept and s.kept[-1] == len(s.kept) - 1 and not s.orphans:
+            kept_lines, kept_numbers = records.series(len(s.kept)), numbers[: len(s.kept)]
+        elif s.kept and s.kept[-1] == len(s.kept) - 1 and not s.orphans:  # every record up to the last one kept
             kept_lines, kept_numbers = records[: len(s.kept)], numbers[: len(s.kept)]
         else:  # line 0: the batch header of entries found outside any batch
             kept_lines = [records[i] if i != SYNTHETIC else SYNTHETIC_HEADER for i in s.kept]
@@ -623,8 +690,7 @@ class _Columns:
                 sec = bh.standard_entry_class_code
                 unsupported = sec in codes.UNSUPPORTED_SEC_CODES
                 if unsupported:
-                    self.dev.append(Deviation(line, "BatchHeader", "standard_entry_class_code", "unsupported", "error",
-                                              sec))
+                    self.dev.append(_unsupported(bh, line, len(out) + 1))
                 if not unsupported and not clean:
                     self.validate(bh, line)
                 number = bh.batch_number
@@ -682,8 +748,7 @@ class _Columns:
             if kind == "02" and sec in codes.ADDENDA02_SEC_CODES:
                 if batch not in reported:  # POS/SHR/MTE terminal addenda: a layout we do not read
                     reported.add(batch)
-                    self.dev.append(Deviation(batches[batch].header_line, "BatchHeader", "standard_entry_class_code",
-                                              "unsupported", "error", sec))
+                    self.dev.append(_unsupported(batches[batch].header, batches[batch].header_line, batch + 1))
                 continue
             self.dev.append(Deviation(n, "Addenda", "addenda_type_code", "code", "error", kind))
 
@@ -767,6 +832,13 @@ class _Columns:
         if self.s.fill and (short := padding_deviation(self.s.records)) is not None:
             self.dev.append(short)
         return totals
+
+
+def _unsupported(header: BatchHeader, line: int, position: int) -> Deviation:
+    """'unsupported SEC code IAT in batch 1': the batch number as written, else its place in the file."""
+    number = int(header.batch_number) if is_digits(header.batch_number) else position
+    return Deviation(line, "BatchHeader", "standard_entry_class_code", "unsupported", "error",
+                     f"{header.standard_entry_class_code} in batch {number}")
 
 
 def _digits_value(text: pl.Expr) -> pl.Expr:

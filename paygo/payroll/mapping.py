@@ -406,14 +406,14 @@ def _map_grid(grid: Grid, profile: Profile, file_name: str, roster: pl.DataFrame
 
     for canonical, [(col, name)] in ((k, v) for k, v in sources.items() if k in MONEY_COLUMNS):
         pieces.append(read_money(col, name, pl.lit(canonical), body))
-    coded = []
+    code_amount_columns = []
     if profile.layout == "long":
-        coded.append((long_cols["code"], long_cols["amount"]))
+        code_amount_columns.append((long_cols["code"], long_cols["amount"]))
     for _, pair in sorted(pairs.items()):
-        coded.append((pair["code"], pair["amount"]))
+        code_amount_columns.append((pair["code"], pair["amount"]))
     codes = pl.DataFrame({"code": [k.strip().upper() for k in profile.codes],
                           "canonical": list(profile.codes.values())})
-    for (code_col_, code_name), (amount_col_, amount_name) in coded:
+    for (code_col_, code_name), (amount_col_, amount_name) in code_amount_columns:
         frame = body.select("row", pl.col(code_col_).alias("code"), pl.col(amount_col_).alias("amount"))
         frame = frame.filter(pl.col("code").is_not_null() | pl.col("amount").is_not_null())
         frame = frame.join(codes, left_on=pl.col("code").str.to_uppercase(), right_on="code", how="left",

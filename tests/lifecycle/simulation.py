@@ -71,7 +71,9 @@ from paygo.ach.represent import represent
 from paygo.bank_details import renew_authorization
 from paygo.payments import balances
 from paygo.payments.allocate import premium_part
-from paygo.payments.record import record_payment
+from paygo.payments.record import bill_balance, record_payment
+from paygo.dunning import run_dunning
+import paygo.payouts.run as payouts_module
 from paygo.ledger import repo as ledger
 from paygo.nacha import codes
 from paygo.nacha.fields import numeric
@@ -253,6 +255,21 @@ class World:
                                                  reference=reference, method=method, bill_number=bill,
                                                  invoice_number=invoice))
 
+    def payouts(self, bank_up: bool, crash_at: str | None = None) -> Outcome:
+        """`paygo payouts --date D` (the payout file uploaded when the bank is up, else recorded only)."""
+        def fail_at(step: str) -> None:
+            if step == crash_at:
+                raise Crash(f"injected crash at payouts step {step}")
+
+        return self._call(lambda: payouts_module.pay_carriers(
+            self.session, today=self.today, bank=self.bank if bank_up else None, home=self.home,
+            settings=self.settings, cipher=self.cipher, now=datetime.combine(self.today, dtime(10)),
+            fail_at=fail_at if crash_at else None))
+
+    def dunning(self) -> Outcome:
+        """`paygo dunning --date D`."""
+        return self._call(lambda: run_dunning(self.session, today=self.today))
+
     def represent(self, number: str) -> Outcome:
         """`paygo invoices represent INV --date D`."""
         return self._call(lambda: represent(self.session, number, on=self.today))
@@ -333,6 +350,10 @@ class BankEntry:
     @property
     def is_debit(self) -> bool:
         return codes.is_debit(self.tc)
+
+    @property
+    def is_payout(self) -> bool:
+        return self.file.startswith("PAYGO-PAYOUT-")
 
 
 class ScriptedBank:
@@ -421,6 +442,14 @@ class ScriptedBank:
         self.returns.mkdir(parents=True, exist_ok=True)
         (self.returns / name).write_bytes(data)
 
+    def payouts_moved(self) -> dict[str, int]:
+        """Payout credits per carrier account (last four) as the bank sees them, returns undone."""
+        out: dict[str, int] = defaultdict(int)
+        for e in self.received:
+            if e.is_payout and e.trace not in self.returned:
+                out[e.account[-4:]] += e.amount_cents
+        return out
+
     def due_summary(self, today: date) -> str:
         due = [p for p in self.pending if p["due"] <= today]
         return ", ".join(f"{p['code']} {p['invoice']} {money(p['amount'])}" for p in due)
@@ -429,6 +458,8 @@ class ScriptedBank:
         """Net money per invoice as the bank sees it: debits in, credits out, returns undone."""
         out: dict[str, int] = defaultdict(int)
         for e in self.received:
+            if e.is_payout:
+                continue
             sign = 1 if e.is_debit else -1
             out[e.invoice] += sign * e.amount_cents
             if e.trace in self.returned:
@@ -621,6 +652,9 @@ class Checker:
        inputs, changes nothing. (Checked by `Simulation` around the commands.)
     8  a pre-debit notice for presentment n > 1 follows a return of presentment n - 1, and every
        entry sent had its notice (no notice for a debit that is not happening).
+    3p payouts per carrier account (ours, not returned) = the payout credits the bank received less
+       those it returned (when every file is confirmed and every return file reconciled).
+    10 (around `dunning`) no reminder is queued for an invoice or bill that owes nothing.
     9  money in (debits settled + remit payments received) = refunds (settled, in transit, owed) +
        carrier payouts (settled, in transit) + carrier wallets + platform fees + payers' unapplied
        credit, to the cent, after every step (issue 12). Remit payments count as collected in 2a-2c;
@@ -759,8 +793,12 @@ class Checker:
             pay = pay_dates[invoices[0].payroll_run_pk]
             month_end = add_days(date(pay.year + pay.month // 12, pay.month % 12 + 1, 1), -1)
             if month_end < today:
-                expected[companies[emp]] += sum(r.total_cents - applied.get(r.id, 0) - written_off.get(r.number, 0)
-                                                for r in invoices if r.status != "void")
+                owed = sum(r.total_cents - applied.get(r.id, 0) for r in invoices if r.status != "void")
+                given_up = sum(written_off.get(r.number, 0) for r in invoices)
+                owed -= given_up
+                if given_up and owed < 0:  # a later credit first cancels debt given up, then is owed back
+                    owed = min(0, owed + given_up)
+                expected[companies[emp]] += owed
         owed: dict[str, int] = defaultdict(int)
         bills: dict[str, list[str]] = defaultdict(list)
         for b in list_remit_bills(s):
@@ -798,6 +836,15 @@ class Checker:
             prefix, _, fein = code.partition(":")
             if prefix in ("employer_receivable", "refunds_payable"):
                 ours[fein] -= cents
+        paid = defaultdict(int)
+        for last4, cents, status in s.execute(select(m.Payout.account_last4, m.Payout.amount_cents, m.Payout.status)):
+            if status != "returned":
+                paid[last4] += cents
+        theirs = self.bank.payouts_moved()
+        self.stats["3p payouts vs bank"] += bool(paid or theirs)
+        if dict(paid) != {k: v for k, v in theirs.items() if v}:
+            out.append(Violation("3p", f"payouts per account, ours {dict(paid)} vs what the bank received "
+                                       f"{dict(theirs)}"))
         wrong = {f: (bank.get(f, 0), ours.get(f, 0)) for f in set(bank) | set(ours) if bank.get(f, 0) != ours.get(f, 0)}
         if wrong:
             out.append(Violation("3", "money moved per employer, bank vs ledger: " + ", ".join(
@@ -874,7 +921,9 @@ class Checker:
             expected[carriers[r.policy_id]] += p - fee(r.policy_id, p)
             self.stats["6 remit receipts"] += 1
         payouts = defaultdict(int)
-        for carrier, cents, status in s.execute(select(m.Payout.carrier_id, m.Payout.amount_cents, m.Payout.status)):
+        for carrier, cents, status in s.execute(  # a payout leaves the wallet once the bank confirmed its file
+                select(m.Payout.carrier_id, m.Payout.amount_cents, m.Payout.status)
+                .join(m.AchFile, m.AchFile.id == m.Payout.ach_file_id).where(m.AchFile.status == "confirmed")):
             if status != "returned":
                 payouts[carrier] += cents
                 expected[carrier] -= cents
@@ -989,6 +1038,8 @@ ACTIONS = (
     # same reference with another amount); a failed invoice paid by wire; ops re-present a failed
     # invoice, write one off; an employer renews its authorization
     ("remit_pay", 4), ("pay_failed", 2), ("represent", 3), ("write_off", 1), ("authorize", 1),
+    # `paygo payouts` (a crash at one of its steps, then the run again); `paygo dunning`
+    ("payouts", 3), ("crash_payouts", 1), ("dunning", 2),
 )
 
 
@@ -1214,6 +1265,31 @@ class Simulation:
             if rerun is None:
                 return "re-run: the previous step was no completed command"
             return rerun()
+        if k == "payouts":
+            return self._payouts(self.bank_reachable)
+        if k == "crash_payouts":
+            up = self.bank_reachable
+            at = rng.choice(payouts_module.STEPS) if up else payouts_module.STEPS[0]
+            o = w.payouts(up, crash_at=at)
+            if not o.crashed:
+                if not o.ok:
+                    self._raised(f"payouts (crash at {at})", o)
+                    return f"payouts crash at {at} -> RAISED {o.error!r}"
+                first = f"payouts crash at {at} -> not reached"
+            else:
+                first = f"payouts (bank {'up' if up else 'down'}) -> CRASH at {at}"
+            return first + "; re-run: " + self._payouts(up)
+        if k == "dunning":
+            o = w.dunning()
+            if not o.ok:
+                self._raised("dunning", o)
+                return f"dunning -> RAISED {type(o.error).__name__}: {o.error}"
+            owing = self._owing()
+            closed = [key for key, *_ in o.result.queued if owing.get(key.split(":")[1], 0) <= 0]
+            if closed:
+                self.violations.append(Violation("10", f"reminders for what owes nothing: {closed}"))
+            self.rerun = lambda: self._same(w.dunning, f"dunning {w.today}")
+            return f"dunning -> {len(o.result.queued)} reminder(s) " + ", ".join(k for k, *_ in o.result.queued)
         if k == "remit_pay":
             return self._remit_pay(step, rng)
         if k == "pay_failed":
@@ -1272,6 +1348,30 @@ class Simulation:
                 self._raised("load-reference", o)
             return f"employer {fein} sends new bank details (****{account[-4:]}) -> " + ("loaded" if o.ok else "RAISED")
         raise ValueError(f"unknown step kind {k}")
+
+    def _owing(self) -> dict[str, int]:
+        """What each invoice and remit bill owes now, by number (the product's definition)."""
+        s = self.world.session
+        numbers = dict(s.execute(select(m.Invoice.id, m.Invoice.number)).all())
+        out = {numbers[i]: c for i, c in balances.open_cents(s).items()}
+        for bill_id, number in s.execute(select(m.RemitBill.id, m.RemitBill.number)).all():
+            out[number] = bill_balance(s, bill_id)
+        s.commit()
+        return out
+
+    def _payouts(self, up: bool) -> str:
+        o = self.world.payouts(up)
+        label = f"payouts (bank {'up' if up else 'down'})"
+        if not o.ok:
+            self._raised(label, o)
+            return f"{label} -> RAISED {type(o.error).__name__}: {o.error}"
+        self.rerun = lambda: self._same(lambda: self.world.payouts(up), f"{label} {self.world.today}")
+        r = o.result
+        parts = [f"finished {n}" for n in r.finished] + [f"waiting {n}" for n in r.pending]
+        if r.file_name:
+            parts.append(f"{r.file_name} {r.status}: " + ", ".join(
+                f"{p.carrier_id} {money(p.amount_cents)}" for p in r.payouts))
+        return f"{label} -> " + ("; ".join(parts) or "nothing to pay")
 
     def _refusable(self, call: Callable[[], Outcome], what: str, describe: Callable[[object], str]) -> str:
         """A command ops may be refused: a refusal must be clean (a paygo ValueError) and change nothing."""

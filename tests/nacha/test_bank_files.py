@@ -144,8 +144,8 @@ def pos_with_addenda02(sec: str) -> list[str]:
 def test_an_unsupported_sec_code_is_named_not_misread(sec, lines):
     result = read_ach(join(lines).encode())
     [unsupported] = [d for d in result.errors if d.rule == "unsupported"]
-    assert (unsupported.line, unsupported.value) == (2, sec)
-    assert describe(unsupported) == f"line 2: unsupported SEC code {sec} in the batch whose header is on this line"
+    assert (unsupported.line, unsupported.value) == (2, f"{sec} in batch 1")
+    assert describe(unsupported) == f"line 2: unsupported SEC code {sec} in batch 1"
     misleading = {"company_name", "addenda_type_code", "service_class_code", "originator_status_code"}
     assert not [d for d in result.errors if d.field in misleading], [str(d) for d in result.errors]
 

@@ -42,12 +42,16 @@ def test_files_invoices_and_nacha_files(demo):
     assert kinds == [("adjustment", "paid")] + [("invoice", "paid")] * 5
     # the adjustment bills the difference: corrected run 493.60 - first invoice 414.43 = 79.17
     assert [i["total_cents"] for i in s["invoices"] if i["kind"] == "adjustment"] == [7917]
-    assert [(f["entries"], f["debit_cents"]) for f in s["ach_files"]] == [(4, 129996), (1, 7917), (1, 55011),
-                                                                          (1, 6416)]
+    assert [(f["entries"], f["debit_cents"], f["credit_cents"]) for f in s["ach_files"]] == [
+        (4, 129996, 0), (1, 7917, 0), (1, 55011, 0), (1, 6416, 0), (2, 0, 64703 + 84145)]
     with session_scope(make_engine(f"sqlite:///{out / 'paygo.db'}")) as session:
         for n in range(1, 5):
             ok, detail = file_balances_invoices(session, n)
             assert ok, detail
+    aging = (out / "reports" / "aging-2025-07-15.csv").read_text()
+    assert "56653" in aging  # the June remit bill, open and current on 07-15, before Acme's check
+    aging_pdf = "".join(p.extract_text() for p in PdfReader(out / "reports" / "aging-2025-07-15.pdf").pages)
+    assert "$566.53" in aging_pdf
     for path in (out / "ach" / "outgoing").iterdir():
         parsed = read_ach(path.read_bytes())
         assert parsed.valid and not parsed.errors
@@ -71,7 +75,10 @@ def test_returns_retries_settlement_and_wallets(demo):
     # harbor-casualty (cycle-based: the 3.50 fee is the employer's, on the invoice): Keystone
     # 271.26 - 3.50 = 267.76; Hoosier settled, clawed back by the R10, re-presented and settled:
     # 64.16 - 3.50 = 60.66; Lone Star's remit bill paid by check: 566.53 - 3.50 = 563.03 -> 891.45
-    assert s["carrier_wallets_cents"] == {"granite-mutual": 74703, "harbor-casualty": 89145}
+    # then each wallet above its reserve (granite 100.00, harbor 50.00) is paid out by ACH credit
+    assert s["payouts"] == [{"carrier": "granite-mutual", "cents": 64703, "status": "settled"},
+                            {"carrier": "harbor-casualty", "cents": 84145, "status": "settled"}]
+    assert s["carrier_wallets_cents"] == {"granite-mutual": 10000, "harbor-casualty": 5000}
     assert s["remit_payments"] == {"count": 1, "cents": 56653}
     assert s["open_exceptions"] == 0
 
