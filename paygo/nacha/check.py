@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from paygo.nacha.read import STRICT, Deviation, ReadResult, read_ach
+from paygo.nacha.read import STRICT, Deviation, ReadResult, Verdict, read_ach
 from paygo.nacha.records import AchFile
 
 # An item: (kind "return" | "noc", code, original trace, amount cents, transaction code, corrected data)
@@ -28,7 +28,7 @@ def _tuple(*fields: Any) -> tuple:
 
 
 @dataclass(frozen=True)
-class Checked:
+class Checked(Verdict):
     """A file's verdict: its deviations, the entries it holds and, when valid, its returns and NOCs."""
 
     deviations: tuple[Deviation, ...]
@@ -40,18 +40,6 @@ class Checked:
     def file(self) -> AchFile | None:
         """The records, built on demand (small files; the columns are in `read`)."""
         return None if self.read is None else self.read.file
-
-    @property
-    def errors(self) -> list[Deviation]:
-        return [d for d in self.deviations if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Deviation]:
-        return [d for d in self.deviations if d.severity != "error"]
-
-    @property
-    def valid(self) -> bool:
-        return not any(d.severity == "error" for d in self.deviations)
 
     @property
     def not_nacha(self) -> bool:

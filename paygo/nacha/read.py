@@ -454,8 +454,26 @@ class BatchRead:
     synthetic: bool = False  # no Batch Header in the file: entries found outside any batch (header_line 0)
 
 
+class Verdict:
+    """errors, warnings and valid, from a result's `deviations` (ReadResult, paygo.nacha.check.Checked)."""
+
+    deviations: list[Deviation]
+
+    @property
+    def errors(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.severity != "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not any(d.severity == "error" for d in self.deviations)
+
+
 @dataclass(frozen=True)
-class ReadResult:
+class ReadResult(Verdict):
     """A file as read: headers and controls as records, entries and addenda as polars frames
     (`l` is each record's line; account numbers are raw here: mask them before display)."""
 
@@ -469,17 +487,6 @@ class ReadResult:
     control_line: int | None = None
     totals: Totals = Totals(0, 0, 0, 0)  # of the entries read (batches of an unsupported SEC code aside)
 
-    @property
-    def errors(self) -> list[Deviation]:
-        return [d for d in self.deviations if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Deviation]:
-        return [d for d in self.deviations if d.severity != "error"]
-
-    @property
-    def valid(self) -> bool:
-        return not any(d.severity == "error" for d in self.deviations)
 
     @property
     def entry_count(self) -> int:

@@ -114,3 +114,13 @@ def test_content_hash_format_is_pinned():
     assert p.content_hash("debit_returned", changed, date(2025, 3, 20), None) != p.content_hash(
         "debit_returned", entries, date(2025, 3, 20), None
     )
+
+
+def test_a_fee_only_invoice_settles_its_fee_to_platform_revenue():
+    """Issue 12, lifecycle invariant 9: a run corrected to zero premium still bills the employer's cycle
+    fee; once its debit settles the fee is earned (before, settlement skipped premium_to_carrier and
+    the fee stayed in fees_unsettled for ever)."""
+    t = p.premium_to_carrier("INV-3", "acme", 0, 0, 350, D)
+    assert sorted((e.account, e.amount_cents) for e in t.entries) == [("fees_unsettled", 350), ("platform_fees", -350)]
+    with pytest.raises(p.PostingError):
+        p.premium_to_carrier("INV-4", "acme", 0, 0, 0, D)
