@@ -4,7 +4,8 @@
 Setup (not timed): a migrated SQLite database with 1,000 employers and policies, N invoices and N
 in-flight ACH entries (bulk inserts through sqlite3), and a NACHA return file of R returns written
 by the sandbox bank's writer (90% R01 -> re-presentment, 10% R03 -> fail + notification), every
-10th return a second copy (a duplicate) and 1% with an unknown trace (exceptions).
+10th return a second copy (a duplicate) and 1% with an unknown trace (exceptions). The carrier has no
+billing email, so each R03 failure also writes the carrier's copy failed, with an exception for ops.
 Timed: `reconcile_return_file` (parse, bulk match by trace in chunks, bulk writes) and the commit.
 With --runs N the set-up database is copied afresh for each run; prints every time, the best, the
 median and the load average. The engine is `make_engine`'s (the production pragmas: foreign keys,

@@ -13,6 +13,7 @@ update are sorted first, so that each table page is visited in one pass. Example
                [(1, 3, 2865), (1, 4, -2865)])   # two rows, one statement, same transaction
     update_in(session, AchEntry.__table__, [7, 3], {"status": "returned"})
     select_in(session, "SELECT id, number FROM invoices WHERE id IN ({keys})", [3, 7])
+    select_rows(session, "SELECT id, idempotency_key FROM ledger_transactions WHERE id > ?", [41])
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ def update_in(session: Session, table, ids: Iterable[int], values: dict) -> None
             chunk = ids[i : i + CHUNK]
             cursor.execute(f"UPDATE {table.name} SET {sets} WHERE id IN ({', '.join([mark] * len(chunk))})",
                            (*bound, *chunk))
+    finally:
+        cursor.close()
+
+
+def select_rows(session: Session, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Every row of one statement through the DBAPI cursor (write `?` for parameters, as in select_in)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql.replace("?", _mark(session)), tuple(params))
+        return cursor.fetchall()
     finally:
         cursor.close()
 

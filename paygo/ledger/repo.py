@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paygo.db.bulk import raw_insert, select_in
+from paygo.db.bulk import raw_insert, select_in, select_rows
 from paygo.db.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from paygo.ledger.posting import Entry, PostingError, Transaction, account_kind, reversal
 
@@ -131,9 +131,8 @@ def post_many(session: Session, txns: Sequence[Transaction]) -> int:
                ("idempotency_key", "kind", "description", "effective_date", "content_sha256", "created_at"),
                [(t.idempotency_key, t.kind, t.description, t.effective_date, t.content_sha256, now)
                 for t in wanted.values()])
-    txn_id = {k: tid for tid, k in session.execute(
-        select(LedgerTransaction.id, LedgerTransaction.idempotency_key).where(LedgerTransaction.id > before))
-        if k in wanted}
+    txn_id = {k: tid for tid, k in select_rows(
+        session, "SELECT id, idempotency_key FROM ledger_transactions WHERE id > ?", (before,)) if k in wanted}
     raw_insert(session, LedgerEntry.__table__, ("transaction_id", "account_id", "amount_cents"),
                [(txn_id[t.idempotency_key], ids[e.account], e.amount_cents) for t in wanted.values() for e in t.entries])
     return len(wanted)

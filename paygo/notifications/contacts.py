@@ -13,12 +13,12 @@ is_address("") -> False.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from paygo.db.models import Carrier, Invoice, Policy
+from paygo.db.bulk import select_in
 from paygo.reference import EMAIL  # the one address pattern: what load-reference accepts, delivery sends to
 
 
@@ -45,13 +45,12 @@ class Contact:
     field: str
 
 
-def carrier_contact_for_invoice(session: Session, invoice_id: int) -> Contact | None:
-    """The billing contact of the carrier of an invoice's policy (None for an invoice without policy)."""
-    row = session.execute(
-        select(Carrier.id, Carrier.name, Carrier.billing_email)
-        .join(Policy, Policy.carrier_id == Carrier.id)
-        .join(Invoice, Invoice.policy_id == Policy.id)
-        .where(Invoice.id == invoice_id)).first()
-    if row is None:
-        return None
-    return Contact(row.name, recipient_or_none(row.billing_email), f"carriers.billing_email of {row.id}")
+def carrier_contacts_for_invoices(session: Session, invoice_ids: Iterable[int]) -> dict[int, Contact]:
+    """The billing contact of the carrier of each invoice's policy, by invoice id (an invoice without
+    policy is absent), loaded with one keyed query per 5,000 invoices, not one query per invoice."""
+    ids = sorted(set(invoice_ids))
+    rows = select_in(session, "SELECT i.id, c.id, c.name, c.billing_email FROM invoices i"
+                              " JOIN policies p ON p.id = i.policy_id JOIN carriers c ON c.id = p.carrier_id"
+                              " WHERE i.id IN ({keys})", ids)
+    return {invoice_id: Contact(name, recipient_or_none(email), f"carriers.billing_email of {carrier_id}")
+            for invoice_id, carrier_id, name, email in rows}

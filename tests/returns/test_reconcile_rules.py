@@ -1,7 +1,8 @@
 """Pins what reconciling a return does over time: R01 re-presented at most twice (its noticed debit date
 cleared until the next notice) then the invoice fails
 and the employer is told once; a late R10 after settlement claws the wallet back with explicit entries;
-NOC corrected data is validated before it touches the employer; R11 goes to ops and fails the invoice."""
+NOC corrected data is validated before it touches the employer; R11 goes to ops and fails the invoice;
+the retry window of a later presentment counts from the first."""
 
 from datetime import date
 
@@ -42,6 +43,19 @@ def test_three_nsf_presentments_then_failed_and_notified_once(db_session, tmp_pa
     assert history == ["scheduled", "scheduled", "failed"]
     assert repo.balance(s, "employer_receivable:123456789") == 2865  # still owed, nothing in transit
     assert repo.balance(s, "ach_in_transit") == 0
+
+
+def test_the_retry_window_counts_from_the_first_presentment(db_session, tmp_path):
+    # R01 on presentment 2, 186 days after presentment 1: no retry (its own date alone would allow one);
+    # the first presentment's date is read in bulk for the file, as for any return of a later presentment
+    s = db_session
+    w = make_world(s)
+    inv = w.invoice(2715, 150)
+    first = w.send(inv, effective=date(2025, 3, 18))
+    assert apply(s, tmp_path, [returned("R01", first)], date(2025, 3, 19), 1).retries_scheduled == 1
+    second = w.send(inv, effective=date(2025, 9, 18), presentment=2)
+    r = apply(s, tmp_path, [returned("R01", second)], date(2025, 9, 22), 2)
+    assert (r.retries_scheduled, r.failures, reload(s, inv).status) == (0, 1, "failed")
 
 
 def test_late_r10_after_settlement_claws_back_the_wallet(db_session, tmp_path):
