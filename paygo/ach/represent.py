@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paygo.ach.actions import MAX_PRESENTMENTS, RETRY_WINDOW
+from paygo.billing.money import format_cents
 from paygo.db import locks
 from paygo.db.models import AchEntry, AchReturn, Employer, Invoice
 from paygo.invoicing.status import record
@@ -63,7 +64,8 @@ def represent_verdict(*, status: str, payment_method: str, total_cents: int, ope
     if last is None or last.return_code is None:
         return "it has no returned debit to re-present"
     if open_cents != total_cents:
-        return (f"it owes {open_cents} of its {total_cents} cents (paid in part or reduced by a credit); "
+        return (f"it owes ${format_cents(open_cents)} of its ${format_cents(total_cents)} (paid in part or "
+                f"reduced by a credit); "
                 f"a debit is for the invoice's amount: collect the rest by remit payment")
     if last.presentment >= MAX_PRESENTMENTS:
         return f"it was presented {last.presentment} times, the most an invoice may be"

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from paygo.billing.money import MoneyError, parse_cents
+from paygo.billing.money import MoneyError, format_cents, parse_cents
 from paygo.db.models import PAYMENT_METHODS_RECEIVED
 
 COLUMNS = ("received_on", "reference", "amount", "remittance", "method")
@@ -118,7 +118,7 @@ def import_lockbox(session, data: bytes, *, on: date, by: str = "paygo payments 
         subject = f"payment_import:{sha[:16]}:{line.row}"
         result.exceptions.append(f"row {line.row}: {why}")
         if session.scalar(select(m.ExceptionItem.id).where(m.ExceptionItem.subject == subject)) is None:
-            amount = "?" if line.amount_cents is None else f"${line.amount_cents // 100:,}.{line.amount_cents % 100:02d}"
+            amount = "?" if line.amount_cents is None else f"${format_cents(line.amount_cents)}"
             session.add(m.ExceptionItem(kind="unmatched_payment", subject=subject, detail=(
                 f"lockbox file {sha[:12]} row {line.row}: {amount} ref {line.reference!r} "
                 f"remittance {line.remittance!r}: {why}; record it with `paygo payments record`")))
@@ -143,7 +143,7 @@ def import_lockbox(session, data: bytes, *, on: date, by: str = "paygo payments 
         known = session.scalar(select(m.Payment.number).where(m.Payment.reference == line.reference,
                                                               m.Payment.amount_cents == line.amount_cents))
         if owed != line.amount_cents and known is None:
-            refuse(line, f"{number} owes ${owed // 100:,}.{owed % 100:02d}, the line is for another amount")
+            refuse(line, f"{number} owes ${format_cents(owed)}, the line is for another amount")
             continue
         try:
             with session.begin_nested():

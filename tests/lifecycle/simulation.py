@@ -1212,17 +1212,7 @@ class Simulation:
             return (f"the bank {'is' if was == self.bank_reachable else 'becomes'} "
                     f"{'reachable' if self.bank_reachable else 'unreachable'}")
         if k == "crash_originate":
-            up = self.bank_reachable
-            at = rng.choice(originate_module.STEPS) if up else originate_module.STEPS[0]  # no upload: no later step
-            o = w.originate(up, crash_at=at)
-            if not o.crashed:
-                if not o.ok:
-                    self._raised(f"originate (crash at {at})", o)
-                    return f"originate (bank {'up' if up else 'down'}) crash at {at} -> RAISED {o.error!r}"
-                first = f"originate (bank {'up' if up else 'down'}) crash at {at} -> not reached: {self._orig_desc(o)}"
-            else:
-                first = f"originate (bank {'up' if up else 'down'}) -> CRASH at {at}"
-            return first + "; re-run: " + self._originate(up)
+            return self._crash("originate", originate_module.STEPS, w.originate, self._originate, self._orig_desc, rng)
         if k == "crash_ingest":
             at = rng.choice(ingest_module.STEPS)
             run = self._pick_run(rng) if rng.random() < 0.4 else None
@@ -1268,17 +1258,7 @@ class Simulation:
         if k == "payouts":
             return self._payouts(self.bank_reachable)
         if k == "crash_payouts":
-            up = self.bank_reachable
-            at = rng.choice(payouts_module.STEPS) if up else payouts_module.STEPS[0]
-            o = w.payouts(up, crash_at=at)
-            if not o.crashed:
-                if not o.ok:
-                    self._raised(f"payouts (crash at {at})", o)
-                    return f"payouts crash at {at} -> RAISED {o.error!r}"
-                first = f"payouts crash at {at} -> not reached"
-            else:
-                first = f"payouts (bank {'up' if up else 'down'}) -> CRASH at {at}"
-            return first + "; re-run: " + self._payouts(up)
+            return self._crash("payouts", payouts_module.STEPS, w.payouts, self._payouts, lambda o: "", rng)
         if k == "dunning":
             o = w.dunning()
             if not o.ok:
@@ -1348,6 +1328,23 @@ class Simulation:
                 self._raised("load-reference", o)
             return f"employer {fein} sends new bank details (****{account[-4:]}) -> " + ("loaded" if o.ok else "RAISED")
         raise ValueError(f"unknown step kind {k}")
+
+    def _crash(self, label: str, steps: tuple[str, ...], command: Callable[..., Outcome],
+               again: Callable[[bool], str], describe: Callable[[Outcome], str], rng: random.Random) -> str:
+        """The process dies at one of the command's steps (the first alone when the bank is down: no
+        upload, no later step), then the command runs again."""
+        up = self.bank_reachable
+        at = rng.choice(steps) if up else steps[0]
+        o = command(up, crash_at=at)
+        where = f"{label} (bank {'up' if up else 'down'})"
+        if not o.crashed:
+            if not o.ok:
+                self._raised(f"{label} (crash at {at})", o)
+                return f"{where} crash at {at} -> RAISED {o.error!r}"
+            first = f"{where} crash at {at} -> not reached: {describe(o)}"
+        else:
+            first = f"{where} -> CRASH at {at}"
+        return first + "; re-run: " + again(up)
 
     def _owing(self) -> dict[str, int]:
         """What each invoice and remit bill owes now, by number (the product's definition)."""
